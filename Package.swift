@@ -1,0 +1,97 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let swift6: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "Shroff",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "shroff", targets: ["shroff"]),
+        .library(name: "ShroffCore", targets: ["ShroffCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.4.0"),
+    ],
+    targets: [
+        // Domain core: money, intents, the state machine, validation and the ports. No I/O.
+        .target(
+            name: "ShroffCore",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swift6
+        ),
+        // Stores behind the core's ports.
+        .target(
+            name: "ShroffPersistence",
+            dependencies: ["ShroffCore", .product(name: "SQLiteNIO", package: "sqlite-nio")],
+            swiftSettings: swift6
+        ),
+        // Clients of the wallet providers' protocols (providers.md).
+        .target(
+            name: "ShroffConnectors",
+            dependencies: [
+                "ShroffCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: swift6
+        ),
+        // The emulated wallet provider: the providers' side of the same protocols, written independently.
+        .target(
+            name: "ShroffSandbox",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: swift6
+        ),
+        // The merchant HTTP API and the provider notification endpoints.
+        .target(
+            name: "ShroffApp",
+            dependencies: [
+                "ShroffCore", "ShroffPersistence", "ShroffConnectors", "ShroffSandbox",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: swift6
+        ),
+        .executableTarget(
+            name: "shroff",
+            dependencies: ["ShroffApp", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swift6
+        ),
+        .testTarget(name: "ShroffCoreTests", dependencies: ["ShroffCore"], swiftSettings: swift6),
+        .testTarget(
+            name: "ShroffPersistenceTests",
+            dependencies: ["ShroffCore", "ShroffPersistence"],
+            swiftSettings: swift6
+        ),
+        .testTarget(
+            name: "ProtocolFixtureTests",
+            dependencies: ["ShroffConnectors", "ShroffSandbox"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swift6
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: [
+                "ShroffApp", "ShroffSandbox",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: swift6
+        ),
+    ]
+)
