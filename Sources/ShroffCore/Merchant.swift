@@ -1,0 +1,71 @@
+import Crypto
+import Foundation
+
+/// A merchant account. The API key is kept only as a SHA-256 hash (it is 32 random bytes, so a
+/// slow hash adds nothing); the webhook secret must be kept to sign webhooks.
+public struct Merchant: Sendable, Equatable {
+    public var uid: Int64
+    public var name: String
+    public var clientID: String
+    public var apiKeyHash: String
+    public var webhookSecret: String
+    public var h5Domain: String?
+    public var defaultNotifyURL: String?
+    public var createdAt: Date
+
+    public init(
+        uid: Int64, name: String, clientID: String, apiKeyHash: String, webhookSecret: String,
+        h5Domain: String?, defaultNotifyURL: String?, createdAt: Date
+    ) {
+        self.uid = uid
+        self.name = name
+        self.clientID = clientID
+        self.apiKeyHash = apiKeyHash
+        self.webhookSecret = webhookSecret
+        self.h5Domain = h5Domain
+        self.defaultNotifyURL = defaultNotifyURL
+        self.createdAt = createdAt
+    }
+}
+
+/// Credentials of a new merchant, shown once.
+public struct MerchantCredentials: Sendable, Codable, Equatable {
+    public let clientID: String
+    public let apiKey: String
+    public let webhookSecret: String
+    public let uid: Int64
+
+    enum CodingKeys: String, CodingKey {
+        case clientID = "client_id"
+        case apiKey = "api_key"
+        case webhookSecret = "webhook_secret"
+        case uid
+    }
+}
+
+public enum MerchantFactory {
+    /// Makes a merchant with fresh credentials. `uid` is assigned by the store.
+    public static func make(name: String, h5Domain: String?, now: Date) -> (Merchant, apiKey: String) {
+        let clientID = "mch_" + randomHex(bytes: 12)
+        let apiKey = "sk_" + randomHex(bytes: 32)
+        let webhookSecret = "whsec_" + Data(randomBytes(32)).base64EncodedString()
+        let merchant = Merchant(
+            uid: 0, name: name, clientID: clientID, apiKeyHash: hashAPIKey(apiKey), webhookSecret: webhookSecret,
+            h5Domain: h5Domain?.lowercased(), defaultNotifyURL: nil, createdAt: now
+        )
+        return (merchant, apiKey)
+    }
+
+    public static func hashAPIKey(_ apiKey: String) -> String {
+        SHA256.hash(data: Data(apiKey.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    static func randomBytes(_ count: Int) -> [UInt8] {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
+    }
+
+    static func randomHex(bytes: Int) -> String {
+        randomBytes(bytes).map { String(format: "%02x", $0) }.joined()
+    }
+}

@@ -1,0 +1,98 @@
+/// An ISO 4217 currency with its minor-unit exponent.
+public struct Currency: Hashable, Sendable, CustomStringConvertible {
+    public let code: String
+    /// Number of decimal places of the minor unit (HKD 2, KRW 0, BHD 3).
+    public let exponent: Int
+
+    /// The currency for an ISO 4217 alphabetic code, or nil if the code is not an active ISO 4217 currency.
+    public init?(code: String) {
+        guard let exponent = Currency.exponents[code] else { return nil }
+        self.code = code
+        self.exponent = exponent
+    }
+
+    public var description: String { code }
+
+    static let exponents: [String: Int] = {
+        var table: [String: Int] = [:]
+        let zero = "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF"
+        let three = "BHD IQD JOD KWD LYD OMR TND"
+        let four = "CLF UYW"
+        let two = """
+            AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BMD BND BOB BOV BRL BSD BTN BWP BYN BZD \
+            CAD CDF CHE CHF CHW CNY COP COU CRC CUP CVE CZK DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS \
+            GIP GMD GTQ GYD HKD HNL HTG HUF IDR ILS INR IRR JMD KES KGS KHR KPW KYD KZT LAK LBP LKR LRD LSL \
+            MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MXV MYR MZN NAD NGN NIO NOK NPR NZD PAB PEN PGK \
+            PHP PKR PLN QAR RON RSD RUB SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS \
+            TMT TOP TRY TTD TWD TZS UAH USD USN UYU UZS VED VES WST XCD XCG YER ZAR ZMW ZWG
+            """
+        for (codes, exponent) in [(zero, 0), (two, 2), (three, 3), (four, 4)] {
+            for code in codes.split(separator: " ") { table[String(code)] = exponent }
+        }
+        return table
+    }()
+}
+
+/// An amount of money: an integer count of minor units in a currency. Never a binary float.
+public struct Money: Hashable, Sendable, CustomStringConvertible {
+    public let minorUnits: Int64
+    public let currency: Currency
+
+    public init(minorUnits: Int64, currency: Currency) {
+        self.minorUnits = minorUnits
+        self.currency = currency
+    }
+
+    /// Why a decimal amount string was refused.
+    public enum ParseError: Error, Equatable, Sendable {
+        case notADecimal
+        case tooManyDecimals(allowed: Int)
+        case tooManyIntegerDigits
+        case notPositive
+    }
+
+    /// Parses a merchant-facing decimal string in major units (`"10.50"` HKD → 1050 minor units).
+    /// Accepts only plain digits with an optional fraction: no sign, exponent, spaces or leading zeros.
+    public static func parse(_ text: String, currency: Currency) throws(ParseError) -> Money {
+        let parts = text.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        let integerPart = parts[0]
+        let fractionPart = parts.count == 2 ? parts[1] : nil
+        guard !integerPart.isEmpty, integerPart.allSatisfy(\.isASCIIDigit),
+              fractionPart.map({ !$0.isEmpty && $0.allSatisfy(\.isASCIIDigit) }) ?? true,
+              integerPart == "0" || integerPart.first != "0"
+        else { throw .notADecimal }
+        guard integerPart.count <= 12 else { throw .tooManyIntegerDigits }
+        let fraction = fractionPart.map(String.init) ?? ""
+        guard fraction.count <= currency.exponent else { throw .tooManyDecimals(allowed: currency.exponent) }
+        let paddedFraction = fraction + String(repeating: "0", count: currency.exponent - fraction.count)
+        // At most 12 + 4 digits: always fits in Int64.
+        let minor = Int64(String(integerPart) + paddedFraction)!
+        guard minor > 0 else { throw .notPositive }
+        return Money(minorUnits: minor, currency: currency)
+    }
+
+    /// The shortest exact decimal string in major units: trailing fractional zeros are dropped
+    /// (1050 HKD minor units → `"10.5"`, 100 → `"1"`).
+    public var decimalString: String {
+        let exponent = currency.exponent
+        guard exponent > 0 else { return String(minorUnits) }
+        var divisor: Int64 = 1
+        for _ in 0..<exponent { divisor *= 10 }
+        let sign = minorUnits < 0 ? "-" : ""
+        let magnitude = minorUnits.magnitude
+        let integer = magnitude / UInt64(divisor)
+        var fraction = String(magnitude % UInt64(divisor))
+        fraction = String(repeating: "0", count: exponent - fraction.count) + fraction
+        while fraction.hasSuffix("0") { fraction.removeLast() }
+        return fraction.isEmpty ? "\(sign)\(integer)" : "\(sign)\(integer).\(fraction)"
+    }
+
+    /// The amount as the providers write it: minor units as a decimal integer string.
+    public var minorUnitsString: String { String(minorUnits) }
+
+    public var description: String { "\(decimalString) \(currency.code)" }
+}
+
+extension Character {
+    var isASCIIDigit: Bool { ("0"..."9").contains(self) }
+}

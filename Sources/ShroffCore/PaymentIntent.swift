@@ -1,0 +1,113 @@
+import Foundation
+
+/// Status of a payment intent, as in the seeds. PENDING → SUCCEEDED | CANCELLED, nothing else.
+public enum PaymentStatus: String, Sendable, Codable, CaseIterable {
+    case pending = "PENDING"
+    case succeeded = "SUCCEEDED"
+    case cancelled = "CANCELLED"
+
+    public var isFinal: Bool { self != .pending }
+}
+
+/// What the merchant must do next to let the shopper pay.
+public struct NextAction: Sendable, Equatable, Codable {
+    public enum Kind: String, Sendable, Codable {
+        case redirect
+        case renderQRCode = "render_qrcode"
+    }
+
+    public let type: Kind
+    public let url: String
+
+    public init(type: Kind, url: String) {
+        self.type = type
+        self.url = url
+    }
+}
+
+/// How the shopper pays: the channel (`payment_method.type`), its flow and the flow's options.
+public struct PaymentMethodSpec: Sendable, Equatable, Codable {
+    public enum Channel: String, Sendable, Codable { case aplus, alipayhk }
+    public enum Flow: String, Sendable, Codable {
+        case cashier
+        case csbQRCode = "csb_qrcode"
+        case mobileWeb = "mobile_web"
+    }
+
+    public var channel: Channel
+    public var flow: Flow
+    /// `aplus.payment_method` (CONNECT_WALLET or a wallet of seed 002) or `alipayhk.payment_method` (ALIPAYCN/ALIPAYHK).
+    public var wallet: String
+    public var presentmentMode: String?
+    public var terminalType: String?
+    public var osType: String?
+    public var settlementCurrency: String?
+
+    public init(
+        channel: Channel, flow: Flow, wallet: String, presentmentMode: String? = nil,
+        terminalType: String? = nil, osType: String? = nil, settlementCurrency: String? = nil
+    ) {
+        self.channel = channel
+        self.flow = flow
+        self.wallet = wallet
+        self.presentmentMode = presentmentMode
+        self.terminalType = terminalType
+        self.osType = osType
+        self.settlementCurrency = settlementCurrency
+    }
+}
+
+/// A merchant's payment intent: one order to be paid once.
+public struct PaymentIntent: Sendable, Equatable {
+    public var orderID: String
+    public var merchantUID: Int64
+    public var merchantOrderID: String
+    public var amount: Money
+    public var description: String
+    public var notifyURL: String?
+    public var returnURL: String?
+    public var method: PaymentMethodSpec
+    public var status: PaymentStatus
+    public var nextAction: NextAction?
+    public var createTime: Date
+    public var expiresAt: Date
+    public var payTime: Date?
+    /// The provider's id of the payment, once it answered.
+    public var providerPaymentID: String?
+    /// The wallet that actually paid, once known.
+    public var walletUsed: String?
+    public var settleCurrency: String?
+    /// The provider's result code when the payment failed.
+    public var failureCode: String?
+    public var refundedMinorUnits: Int64
+    /// Hash of the create parameters, to tell a retry from a conflicting reuse of merchant_order_id.
+    public var requestFingerprint: String
+
+    public init(
+        orderID: String, merchantUID: Int64, merchantOrderID: String, amount: Money, description: String,
+        notifyURL: String?, returnURL: String?, method: PaymentMethodSpec, status: PaymentStatus = .pending,
+        nextAction: NextAction? = nil, createTime: Date, expiresAt: Date, payTime: Date? = nil,
+        providerPaymentID: String? = nil, walletUsed: String? = nil, settleCurrency: String? = nil,
+        failureCode: String? = nil, refundedMinorUnits: Int64 = 0, requestFingerprint: String
+    ) {
+        self.orderID = orderID
+        self.merchantUID = merchantUID
+        self.merchantOrderID = merchantOrderID
+        self.amount = amount
+        self.description = description
+        self.notifyURL = notifyURL
+        self.returnURL = returnURL
+        self.method = method
+        self.status = status
+        self.nextAction = nextAction
+        self.createTime = createTime
+        self.expiresAt = expiresAt
+        self.payTime = payTime
+        self.providerPaymentID = providerPaymentID
+        self.walletUsed = walletUsed
+        self.settleCurrency = settleCurrency
+        self.failureCode = failureCode
+        self.refundedMinorUnits = refundedMinorUnits
+        self.requestFingerprint = requestFingerprint
+    }
+}

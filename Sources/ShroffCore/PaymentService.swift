@@ -1,0 +1,156 @@
+import Foundation
+import Logging
+
+/// The payment use cases, over the ports: creating and querying intents and applying what the
+/// provider reports. Every status change goes through `PaymentStateMachine` and is stored together
+/// with the webhook it causes.
+public struct PaymentService: Sendable {
+    public let intents: any PaymentIntentStore
+    public let provider: any PaymentProvider
+    public let timestamps: TimestampFormat
+    public let defaultExpirySeconds: Int64
+    public let now: @Sendable () -> Date
+
+    public init(
+        intents: any PaymentIntentStore, provider: any PaymentProvider, timestamps: TimestampFormat,
+        defaultExpirySeconds: Int64 = 1800, now: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.intents = intents
+        self.provider = provider
+        self.timestamps = timestamps
+        self.defaultExpirySeconds = defaultExpirySeconds
+        self.now = now
+    }
+
+    /// Creates the intent and starts the downstream payment. Idempotent on merchant_order_id: an
+    /// identical retry answers the same intent (and re-asks the provider with the same request id
+    /// while the first attempt got no answer), different parameters are refused with 40900.
+    public func create(_ request: CreateIntentRequest, merchant: Merchant, logger: Logger) async throws -> PaymentIntent {
+        let createTime = now()
+        let candidate = PaymentIntent(
+            orderID: Identifier.paymentIntent(at: createTime), merchantUID: merchant.uid,
+            merchantOrderID: request.merchantOrderID, amount: request.amount, description: request.description,
+            notifyURL: request.notifyURL, returnURL: request.returnURL, method: request.method,
+            createTime: createTime,
+            expiresAt: createTime.addingTimeInterval(TimeInterval(request.expireInSeconds ?? defaultExpirySeconds)),
+            requestFingerprint: request.fingerprint
+        )
+        let intent: PaymentIntent
+        switch try await intents.insert(candidate) {
+        case .inserted(let inserted):
+            intent = inserted
+            logger.info("payment intent created", metadata: ["order_id": "\(intent.orderID)"])
+        case .existing(let existing):
+            guard existing.requestFingerprint == candidate.requestFingerprint else {
+                throw GatewayError(
+                    .duplicateRequest,
+                    "merchant_order_id: \(existing.merchantOrderID) was already used with different parameters"
+                )
+            }
+            guard existing.status == .pending, existing.nextAction == nil else { return existing }
+            intent = existing
+            logger.info("payment intent retried before the provider answered", metadata: ["order_id": "\(intent.orderID)"])
+        }
+        return try await startDownstream(intent, merchant: merchant, logger: logger)
+    }
+
+    func startDownstream(_ intent: PaymentIntent, merchant: Merchant, logger: Logger) async throws -> PaymentIntent {
+        let start: ProviderPaymentStart
+        do {
+            start = try await provider.startPayment(ProviderPaymentRequest(intent: intent, merchantName: merchant.name))
+        } catch let unavailable as ProviderUnavailable {
+            logger.warning("provider unavailable on create", metadata: [
+                "order_id": "\(intent.orderID)", "reason": "\(unavailable.reason)",
+            ])
+            throw GatewayError(
+                .providerUnavailable,
+                "the wallet provider did not answer; nothing was charged twice, retry with the same merchant_order_id",
+                retryAfterSeconds: 5
+            )
+        }
+        switch start {
+        case .awaitingShopper(let action, let providerPaymentID):
+            return try await apply(.providerAwaitingShopper(action, providerPaymentID: providerPaymentID), to: intent.orderID, logger: logger)
+        case .succeeded(let payTime, let wallet, _):
+            return try await apply(.providerSucceeded(payTime: payTime, wallet: wallet, settleCurrency: nil), to: intent.orderID, logger: logger)
+        case .rejected(let code, let message):
+            _ = try await apply(.providerFailed(code: code), to: intent.orderID, logger: logger)
+            throw GatewayError(.rejected, "payment_method: the wallet provider rejected the payment: \(code) (\(message))", providerCode: code)
+        }
+    }
+
+    /// Applies a provider event to an intent through the state machine, with its webhook.
+    @discardableResult
+    public func apply(_ event: PaymentEvent, to orderID: String, logger: Logger) async throws -> PaymentIntent {
+        let timestamps = self.timestamps
+        let now = self.now
+        let outcome = try await intents.transition(
+            orderID: orderID,
+            decide: { PaymentStateMachine.transition($0, on: event) },
+            makeEvent: { intent, kind in WebhookPayload.event(kind, for: intent, at: now(), timestamps: timestamps) }
+        )
+        switch outcome {
+        case .applied(let intent, let webhook):
+            logger.info("payment intent changed", metadata: [
+                "order_id": "\(orderID)", "status": "\(intent.status.rawValue)",
+                "webhook_id": "\(webhook?.id ?? "-")",
+            ])
+            return intent
+        case .unchanged(let intent, .conflict(let reason)):
+            logger.error("provider contradicts a final payment state; operator attention needed", metadata: [
+                "order_id": "\(orderID)", "status": "\(intent.status.rawValue)", "reason": "\(reason)",
+            ])
+            return intent
+        case .unchanged(let intent, let transition):
+            logger.debug("payment event ignored", metadata: ["order_id": "\(orderID)", "transition": "\(transition)"])
+            return intent
+        case .notFound:
+            throw GatewayError(.notFound, "order_id: no such payment intent")
+        }
+    }
+
+    /// Finds a merchant's intent by `order_id` and/or `merchant_order_id`.
+    public func find(merchantUID: Int64, orderID: String?, merchantOrderID: String?) async throws -> PaymentIntent {
+        let intent: PaymentIntent?
+        if let orderID {
+            intent = try await intents.intent(merchantUID: merchantUID, orderID: orderID)
+            if let intent, let merchantOrderID, intent.merchantOrderID != merchantOrderID {
+                throw GatewayError.invalidParameter("merchant_order_id", "does not belong to order_id \(orderID)")
+            }
+        } else if let merchantOrderID {
+            intent = try await intents.intent(merchantUID: merchantUID, merchantOrderID: merchantOrderID)
+        } else {
+            throw GatewayError.invalidParameter("order_id", "order_id or merchant_order_id is required")
+        }
+        guard let intent else { throw GatewayError(.notFound, "order_id: no such payment intent") }
+        return intent
+    }
+}
+
+/// The merchant-facing webhook bodies (seed 000's `payment_success` and its siblings).
+public enum WebhookPayload {
+    public static func event(_ kind: WebhookEvent.Kind, for intent: PaymentIntent, at time: Date, timestamps: TimestampFormat) -> WebhookEvent {
+        var data: [String: JSONValue] = [
+            "uid": .number(String(intent.merchantUID)),
+            "order_id": .string(intent.orderID),
+            "merchant_order_id": .string(intent.merchantOrderID),
+            "order_amount": .string(intent.amount.decimalString),
+            "order_currency": .string(intent.amount.currency.code),
+            "create_time": .string(timestamps.string(from: intent.createTime)),
+        ]
+        switch kind {
+        case .paymentSuccess:
+            data["settle_currency"] = .string(intent.settleCurrency ?? intent.method.settlementCurrency ?? intent.amount.currency.code)
+            data["pay_time"] = .string(timestamps.string(from: intent.payTime ?? time))
+        case .paymentCancelled:
+            data["cancel_time"] = .string(timestamps.string(from: time))
+            data["reason"] = .string(intent.failureCode ?? "CANCELLED")
+        }
+        let document = JSONValue.object(["notify_type": .string(kind.rawValue), "data": .object(data)])
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // Encoding a JSONValue tree cannot fail.
+        let body = String(decoding: try! encoder.encode(document), as: UTF8.self)
+        return WebhookEvent(id: Identifier.webhookEvent(), merchantUID: intent.merchantUID, orderID: intent.orderID, kind: kind, body: body, createdAt: time)
+    }
+}

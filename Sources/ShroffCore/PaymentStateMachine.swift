@@ -1,0 +1,59 @@
+import Foundation
+
+/// Something that happened to a payment, as learnt from the provider or decided by the gateway.
+public enum PaymentEvent: Sendable, Equatable {
+    /// The provider reports the payment paid.
+    case providerSucceeded(payTime: Date, wallet: String?, settleCurrency: String?)
+    /// The provider reports the payment definitively failed (an F result), with its result code.
+    case providerFailed(code: String)
+    /// The provider answered the pay call with what the shopper needs next.
+    case providerAwaitingShopper(NextAction, providerPaymentID: String?)
+}
+
+/// The decision of the state machine for one event.
+public enum PaymentTransition: Sendable, Equatable {
+    /// The intent changes; `notification` is the merchant webhook this change causes, if any.
+    case apply(PaymentIntent, notification: WebhookEvent.Kind?)
+    /// Nothing changes: a duplicate, or news that no longer matters (logged, never an error).
+    case ignore(reason: String)
+    /// The provider contradicts a final state (paid after the gateway recorded a cancellation):
+    /// nothing changes and the operator must look.
+    case conflict(reason: String)
+}
+
+/// The one place that decides how a payment intent's status changes. Pure: no I/O, no clock.
+public enum PaymentStateMachine {
+    public static func transition(_ intent: PaymentIntent, on event: PaymentEvent) -> PaymentTransition {
+        switch (intent.status, event) {
+        case (.pending, .providerSucceeded(let payTime, let wallet, let settleCurrency)):
+            var next = intent
+            next.status = .succeeded
+            next.payTime = payTime
+            next.walletUsed = wallet ?? intent.walletUsed
+            next.settleCurrency = settleCurrency ?? intent.settleCurrency
+            next.nextAction = nil
+            return .apply(next, notification: .paymentSuccess)
+        case (.pending, .providerFailed(let code)):
+            var next = intent
+            next.status = .cancelled
+            next.failureCode = code
+            next.nextAction = nil
+            return .apply(next, notification: .paymentCancelled)
+        case (.pending, .providerAwaitingShopper(let action, let providerPaymentID)):
+            var next = intent
+            next.nextAction = action
+            next.providerPaymentID = providerPaymentID ?? intent.providerPaymentID
+            return next == intent ? .ignore(reason: "next action already recorded") : .apply(next, notification: nil)
+        case (.succeeded, .providerSucceeded):
+            return .ignore(reason: "already succeeded")
+        case (.succeeded, .providerFailed):
+            return .ignore(reason: "a failure reported after success does not undo a payment")
+        case (.cancelled, .providerFailed):
+            return .ignore(reason: "already cancelled")
+        case (.cancelled, .providerSucceeded):
+            return .conflict(reason: "provider reports paid but the intent is cancelled")
+        case (_, .providerAwaitingShopper):
+            return .ignore(reason: "intent is final")
+        }
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+
+/// Persistence of merchants.
+public protocol MerchantStore: Sendable {
+    /// Saves a new merchant and returns it with its assigned uid.
+    func createMerchant(_ merchant: Merchant) async throws -> Merchant
+    func merchant(clientID: String) async throws -> Merchant?
+    func merchant(uid: Int64) async throws -> Merchant?
+    func merchantCount() async throws -> Int
+}
+
+/// A key/value store for gateway-wide secrets shared by every node (the token signing key).
+public protocol SecretStore: Sendable {
+    /// The secret called `name`, created from `make` by the first caller and identical for all later ones.
+    func secret(named name: String, orCreate make: @Sendable () -> [UInt8]) async throws -> [UInt8]
+}
+
+/// What `PaymentIntentStore.insert` found.
+public enum InsertOutcome: Sendable, Equatable {
+    case inserted(PaymentIntent)
+    /// An intent with the same merchant_order_id already existed.
+    case existing(PaymentIntent)
+}
+
+/// What `PaymentIntentStore.transition` did.
+public enum TransitionOutcome: Sendable, Equatable {
+    case applied(PaymentIntent, WebhookEvent?)
+    case unchanged(PaymentIntent, PaymentTransition)
+    case notFound
+}
+
+/// Persistence of payment intents and of the webhook outbox.
+public protocol PaymentIntentStore: Sendable {
+    /// Inserts the intent unless the merchant already has one with the same merchant_order_id,
+    /// atomically (two racing inserts make one intent).
+    func insert(_ intent: PaymentIntent) async throws -> InsertOutcome
+    func intent(orderID: String) async throws -> PaymentIntent?
+    func intent(merchantUID: Int64, orderID: String) async throws -> PaymentIntent?
+    func intent(merchantUID: Int64, merchantOrderID: String) async throws -> PaymentIntent?
+    /// In one transaction: reads the intent, asks `decide` what happens, writes the new intent and
+    /// the webhook event it causes (built by `makeEvent`) together.
+    func transition(
+        orderID: String,
+        decide: @Sendable (PaymentIntent) -> PaymentTransition,
+        makeEvent: @Sendable (PaymentIntent, WebhookEvent.Kind) -> WebhookEvent
+    ) async throws -> TransitionOutcome
+    /// The outbox events of an intent, oldest first.
+    func webhookEvents(orderID: String) async throws -> [WebhookEvent]
+}
+
+/// A payment as the gateway asks a wallet provider to start it.
+public struct ProviderPaymentRequest: Sendable, Equatable {
+    public let intent: PaymentIntent
+    public let merchantName: String
+
+    public init(intent: PaymentIntent, merchantName: String) {
+        self.intent = intent
+        self.merchantName = merchantName
+    }
+}
+
+/// The provider's answer to starting a payment.
+public enum ProviderPaymentStart: Sendable, Equatable {
+    /// Waiting for the shopper, who must follow `nextAction`.
+    case awaitingShopper(NextAction, providerPaymentID: String?)
+    /// Already paid (a retried pay for a payment that went through).
+    case succeeded(payTime: Date, wallet: String?, providerPaymentID: String?)
+    /// A definitive rejection (an F result) with the provider's result code.
+    case rejected(code: String, message: String)
+}
+
+/// The provider's view of a payment, from an inquiry.
+public enum ProviderPaymentState: Sendable, Equatable {
+    case processing
+    case succeeded(payTime: Date, wallet: String?, settleCurrency: String?)
+    case failed(code: String)
+}
+
+/// Why a provider call has no answer we can act on. The payment may or may not exist downstream,
+/// so the intent stays PENDING and the same request id is used again.
+public struct ProviderUnavailable: Error, Sendable, Equatable, CustomStringConvertible {
+    public let reason: String
+    public init(reason: String) { self.reason = reason }
+    public var description: String { "provider unavailable: \(reason)" }
+}
+
+/// A wallet provider connector.
+public protocol PaymentProvider: Sendable {
+    /// Starts (or, with the same order id, idempotently re-asks about) a payment.
+    /// Throws `ProviderUnavailable` when the outcome is unknown.
+    func startPayment(_ request: ProviderPaymentRequest) async throws -> ProviderPaymentStart
+    /// Asks the provider about a payment.
+    func inquirePayment(_ intent: PaymentIntent) async throws -> ProviderPaymentState
+}

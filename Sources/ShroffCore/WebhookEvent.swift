@@ -1,0 +1,27 @@
+import Foundation
+
+/// A merchant notification written to the outbox in the same transaction as the change that causes it.
+public struct WebhookEvent: Sendable, Equatable {
+    public enum Kind: String, Sendable, Codable {
+        case paymentSuccess = "payment_success"
+        case paymentCancelled = "payment_cancelled"
+    }
+
+    /// Stable across every delivery attempt (`webhook-id`).
+    public let id: String
+    public let merchantUID: Int64
+    public let orderID: String
+    public let kind: Kind
+    /// The exact JSON body to deliver: `{"notify_type": ..., "data": {...}}`.
+    public let body: String
+    public let createdAt: Date
+
+    public init(id: String, merchantUID: Int64, orderID: String, kind: Kind, body: String, createdAt: Date) {
+        self.id = id
+        self.merchantUID = merchantUID
+        self.orderID = orderID
+        self.kind = kind
+        self.body = body
+        self.createdAt = createdAt
+    }
+}
