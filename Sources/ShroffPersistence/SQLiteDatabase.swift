@@ -1,0 +1,154 @@
+import Foundation
+import Logging
+import SQLiteNIO
+
+/// The embedded SQLite database: one file in the data folder, WAL journal, numbered migrations.
+public final class SQLiteDatabase: Sendable {
+    let connection: SQLiteConnection
+    private let gate = TransactionGate()
+
+    private init(connection: SQLiteConnection) {
+        self.connection = connection
+    }
+
+    /// Opens (creating if needed) the database file and applies pending migrations.
+    public static func open(path: String, logger: Logger) async throws -> SQLiteDatabase {
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+        // Another process (`shroff merchants create`) may write while the server runs: wait for its lock.
+        _ = try await connection.query("PRAGMA busy_timeout = 10000")
+        _ = try await connection.query("PRAGMA journal_mode = WAL")
+        _ = try await connection.query("PRAGMA synchronous = FULL")
+        _ = try await connection.query("PRAGMA foreign_keys = ON")
+        let database = SQLiteDatabase(connection: connection)
+        try await database.migrate(logger: logger)
+        return database
+    }
+
+    public func close() async throws {
+        try await connection.close()
+    }
+
+    /// Runs `body` alone on the connection, outside a transaction (single reads).
+    func withConnection<T: Sendable>(_ body: @Sendable (SQLiteConnection) async throws -> T) async throws -> T {
+        await gate.acquire()
+        do {
+            let value = try await body(connection)
+            await gate.release()
+            return value
+        } catch {
+            await gate.release()
+            throw error
+        }
+    }
+
+    /// Runs `body` in one write transaction (`BEGIN IMMEDIATE`, so it holds the write lock from the
+    /// start and never fails half-way on a lock upgrade); rolls back if it throws.
+    func transaction<T: Sendable>(_ body: @Sendable (SQLiteConnection) async throws -> T) async throws -> T {
+        try await withConnection { connection in
+            _ = try await connection.query("BEGIN IMMEDIATE")
+            do {
+                let value = try await body(connection)
+                _ = try await connection.query("COMMIT")
+                return value
+            } catch {
+                _ = try? await connection.query("ROLLBACK")
+                throw error
+            }
+        }
+    }
+
+    func migrate(logger: Logger) async throws {
+        try await transaction { connection in
+            _ = try await connection.query(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)"
+            )
+        }
+        for migration in SQLiteMigrations.all {
+            let applied = try await transaction { connection -> Bool in
+                let rows = try await connection.query("SELECT version FROM schema_migrations WHERE version = ?", [.integer(migration.version)])
+                guard rows.isEmpty else { return false }
+                for statement in migration.statements {
+                    _ = try await connection.query(statement)
+                }
+                _ = try await connection.query(
+                    "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
+                    [.integer(migration.version), .integer(Int(Date().timeIntervalSince1970))]
+                )
+                return true
+            }
+            if applied {
+                logger.info("database migration applied", metadata: ["version": "\(migration.version)"])
+            }
+        }
+    }
+}
+
+/// Append-only numbered migrations: never edit one that has shipped, add the next.
+enum SQLiteMigrations {
+    struct Migration {
+        let version: Int
+        let statements: [String]
+    }
+
+    static let all: [Migration] = [
+        Migration(version: 1, statements: [
+            """
+            CREATE TABLE merchants (
+                uid INTEGER PRIMARY KEY AUTOINCREMENT,
+                name TEXT NOT NULL,
+                client_id TEXT NOT NULL UNIQUE,
+                api_key_hash TEXT NOT NULL,
+                webhook_secret TEXT NOT NULL,
+                h5_domain TEXT,
+                default_notify_url TEXT,
+                created_at INTEGER NOT NULL
+            )
+            """,
+            // Merchant uids are 8-digit numbers, like the seeds' `uid`.
+            "INSERT INTO sqlite_sequence (name, seq) VALUES ('merchants', 12009320)",
+            """
+            CREATE TABLE payment_intents (
+                order_id TEXT PRIMARY KEY,
+                merchant_uid INTEGER NOT NULL REFERENCES merchants(uid),
+                merchant_order_id TEXT NOT NULL,
+                amount_minor INTEGER NOT NULL,
+                currency TEXT NOT NULL,
+                description TEXT NOT NULL,
+                notify_url TEXT,
+                return_url TEXT,
+                method TEXT NOT NULL,
+                status TEXT NOT NULL,
+                next_action_type TEXT,
+                next_action_url TEXT,
+                create_time INTEGER NOT NULL,
+                expires_at INTEGER NOT NULL,
+                pay_time INTEGER,
+                provider_payment_id TEXT,
+                wallet_used TEXT,
+                settle_currency TEXT,
+                failure_code TEXT,
+                refunded_minor INTEGER NOT NULL DEFAULT 0,
+                request_fingerprint TEXT NOT NULL,
+                updated_at INTEGER NOT NULL,
+                UNIQUE (merchant_uid, merchant_order_id)
+            )
+            """,
+            "CREATE INDEX payment_intents_status_expiry ON payment_intents (status, expires_at)",
+            """
+            CREATE TABLE webhook_events (
+                seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                id TEXT NOT NULL UNIQUE,
+                merchant_uid INTEGER NOT NULL,
+                order_id TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                body TEXT NOT NULL,
+                created_at INTEGER NOT NULL
+            )
+            """,
+            "CREATE INDEX webhook_events_order ON webhook_events (order_id, seq)",
+            "CREATE TABLE secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL)",
+        ]),
+    ]
+}
