@@ -1,0 +1,193 @@
+import Foundation
+
+/// A payment as the emulated provider keeps it.
+public struct SandboxPayment: Sendable, Equatable {
+    public enum Status: String, Sendable {
+        case processing = "PROCESSING"
+        case success = "SUCCESS"
+        case fail = "FAIL"
+        case cancelled = "CANCELLED"
+    }
+
+    public let paymentRequestID: String
+    public let paymentID: String
+    public let clientID: String
+    public let productCode: String
+    public let currency: String
+    /// Minor units, as AMS writes amounts.
+    public let value: Int64
+    public let requestedWallet: String
+    public let presentmentMode: String?
+    public let notifyURL: String?
+    public let redirectURL: String?
+    public let expiresAt: Date?
+    public let settlementCurrency: String?
+    public let createTime: Date
+    public var status: Status
+    public var resultCode: String?
+    public var paymentTime: Date?
+    public var walletUsed: String?
+
+    var isOrderCode: Bool { productCode == "IN_STORE_PAYMENT" }
+}
+
+/// Magic amounts, chosen by the last two digits of the amount in minor units (so `10.51` HKD and
+/// `1051` KRW alike). Documented in the README.
+public enum MagicAmount: Sendable, Equatable {
+    case none
+    /// `…51`: the shopper's payment is declined with USER_BALANCE_NOT_ENOUGH.
+    case declined
+    /// `…52`: every pay call answers U / UNKNOWN_EXCEPTION and creates nothing.
+    case unknownResult
+    /// `…53`: the payment succeeds but no notification is ever sent.
+    case silentSuccess
+    /// `…54`: the pay call is rejected at once with F / RISK_REJECT.
+    case riskRejected
+
+    public init(minorUnits: Int64) {
+        switch minorUnits % 100 {
+        case 51: self = .declined
+        case 52: self = .unknownResult
+        case 53: self = .silentSuccess
+        case 54: self = .riskRejected
+        default: self = .none
+        }
+    }
+}
+
+/// The sandbox's book of payments, with the idempotency rules of seed 002.
+actor SandboxLedger {
+    struct PayRequest: Sendable {
+        let paymentRequestID: String
+        let clientID: String
+        let productCode: String
+        let currency: String
+        let value: Int64
+        let wallet: String
+        let presentmentMode: String?
+        let notifyURL: String?
+        let redirectURL: String?
+        let expiresAt: Date?
+        let settlementCurrency: String?
+    }
+
+    enum PayOutcome: Sendable, Equatable {
+        /// New, or the same unpaid payment asked again.
+        case awaitingShopper(SandboxPayment)
+        /// Asked again after it was paid: success without action forms.
+        case alreadyPaid(SandboxPayment)
+        case failed(code: String, message: String)
+        case unknown(code: String, message: String)
+    }
+
+    enum CompletionError: Error, Equatable {
+        case notFound
+        case notProcessing(SandboxPayment.Status)
+    }
+
+    private var payments: [String: SandboxPayment] = [:]
+    private var requestIDByPaymentID: [String: String] = [:]
+    private var payCalls: [String: Int] = [:]
+    private var sequence = 0
+
+    /// Minimum amounts of seed 002 as (currency, minor units).
+    static let walletMinimums: [String: (String, Int64)] = [
+        "TRUEMONEY": ("THB", 100), "ALIPAY_HK": ("HKD", 10), "TNG": ("MYR", 10), "GCASH": ("PHP", 100),
+        "DANA": ("IDR", 30_000), "BKASH": ("BDT", 1), "EASYPAISA": ("PKR", 10_000), "KAKAOPAY": ("KRW", 50),
+    ]
+
+    func pay(_ request: PayRequest, now: Date) -> PayOutcome {
+        payCalls[request.paymentRequestID, default: 0] += 1
+        if var existing = payments[request.paymentRequestID] {
+            expireIfDue(&existing, now: now)
+            guard existing.value == request.value, existing.currency == request.currency else {
+                return .failed(code: "REPEAT_REQ_INCONSISTENT", message: "Repeated requests are inconsistent.")
+            }
+            switch existing.status {
+            case .processing: return .awaitingShopper(existing)
+            case .success: return .alreadyPaid(existing)
+            case .fail, .cancelled: return .failed(code: "PROCESS_FAIL", message: "A general business failure occurred. Do not retry.")
+            }
+        }
+        switch MagicAmount(minorUnits: request.value) {
+        case .unknownResult:
+            return .unknown(code: "UNKNOWN_EXCEPTION", message: "An API calling is failed, which is caused by unknown reasons.")
+        case .riskRejected:
+            record(request, status: .fail, resultCode: "RISK_REJECT", now: now)
+            return .failed(code: "RISK_REJECT", message: "The request is rejected because of the risk control.")
+        case .none, .declined, .silentSuccess:
+            break
+        }
+        if let (currency, minimum) = Self.walletMinimums[request.wallet], currency == request.currency, request.value < minimum {
+            return .failed(code: "PAYMENT_AMOUNT_EXCEED_LIMIT", message: "The payment amount is under the wallet's minimum.")
+        }
+        return .awaitingShopper(record(request, status: .processing, resultCode: nil, now: now))
+    }
+
+    @discardableResult
+    private func record(_ request: PayRequest, status: SandboxPayment.Status, resultCode: String?, now: Date) -> SandboxPayment {
+        sequence += 1
+        let millis = Int64(now.timeIntervalSince1970 * 1000)
+        let payment = SandboxPayment(
+            paymentRequestID: request.paymentRequestID, paymentID: "2026\(millis)\(String(format: "%06d", sequence % 1_000_000))",
+            clientID: request.clientID, productCode: request.productCode, currency: request.currency, value: request.value,
+            requestedWallet: request.wallet, presentmentMode: request.presentmentMode, notifyURL: request.notifyURL,
+            redirectURL: request.redirectURL, expiresAt: request.expiresAt, settlementCurrency: request.settlementCurrency,
+            createTime: now, status: status, resultCode: resultCode, paymentTime: nil, walletUsed: nil
+        )
+        payments[request.paymentRequestID] = payment
+        requestIDByPaymentID[payment.paymentID] = request.paymentRequestID
+        return payment
+    }
+
+    func payment(requestID: String?, paymentID: String?, now: Date) -> SandboxPayment? {
+        guard let key = requestID ?? paymentID.flatMap({ requestIDByPaymentID[$0] }), var payment = payments[key] else { return nil }
+        if expireIfDue(&payment, now: now) { payments[key] = payment }
+        return payment
+    }
+
+    /// How many pay calls were made with this paymentRequestId (a test aid: retries must reuse it).
+    func payCallCount(requestID: String) -> Int { payCalls[requestID] ?? 0 }
+
+    /// Drives a PROCESSING payment to a final state, as the hosted page's buttons do.
+    func complete(requestID: String, outcome: Outcome, wallet: String?, now: Date) -> Result<SandboxPayment, CompletionError> {
+        guard var payment = payments[requestID] else { return .failure(.notFound) }
+        expireIfDue(&payment, now: now)
+        guard payment.status == .processing else {
+            payments[requestID] = payment
+            return .failure(.notProcessing(payment.status))
+        }
+        switch outcome {
+        case .success where MagicAmount(minorUnits: payment.value) == .declined:
+            payment.status = .fail
+            payment.resultCode = "USER_BALANCE_NOT_ENOUGH"
+        case .success:
+            payment.status = .success
+            payment.resultCode = "SUCCESS"
+            payment.paymentTime = now
+            payment.walletUsed = wallet ?? (payment.requestedWallet == "CONNECT_WALLET" ? "ALIPAY_HK" : payment.requestedWallet)
+        case .fail:
+            payment.status = .fail
+            payment.resultCode = "PROCESS_FAIL"
+        case .cancel:
+            payment.status = .cancelled
+            payment.resultCode = "ORDER_IS_CANCELED"
+        }
+        payments[requestID] = payment
+        return .success(payment)
+    }
+
+    enum Outcome: String, Sendable {
+        case success, fail, cancel
+    }
+
+    /// A payment not completed by paymentExpiryTime can no longer succeed (seed 002).
+    @discardableResult
+    private func expireIfDue(_ payment: inout SandboxPayment, now: Date) -> Bool {
+        guard payment.status == .processing, let expiresAt = payment.expiresAt, now >= expiresAt else { return false }
+        payment.status = .cancelled
+        payment.resultCode = "ORDER_IS_CLOSED"
+        payments[payment.paymentRequestID] = payment
+        return true
+    }
+}
