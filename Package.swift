@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.4.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
     ],
     targets: [
         // Domain core: money, intents, the state machine, validation and the ports. No I/O.
@@ -65,6 +66,7 @@ let package = Package(
                 "ShroffCore", "ShroffPersistence", "ShroffConnectors", "ShroffSandbox",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swift6
         ),
@@ -74,6 +76,7 @@ let package = Package(
             swiftSettings: swift6
         ),
         .testTarget(name: "ShroffCoreTests", dependencies: ["ShroffCore"], swiftSettings: swift6),
+        .testTarget(name: "ShroffAppTests", dependencies: ["ShroffApp", "ShroffCore"], swiftSettings: swift6),
         .testTarget(
             name: "ShroffPersistenceTests",
             dependencies: ["ShroffCore", "ShroffPersistence"],
@@ -88,8 +91,9 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "ShroffApp", "ShroffSandbox",
+                "ShroffApp", "ShroffSandbox", "ShroffCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swift6
         ),

@@ -35,6 +35,13 @@ public struct MerchantCredentials: Sendable, Codable, Equatable {
     public let webhookSecret: String
     public let uid: Int64
 
+    public init(clientID: String, apiKey: String, webhookSecret: String, uid: Int64) {
+        self.clientID = clientID
+        self.apiKey = apiKey
+        self.webhookSecret = webhookSecret
+        self.uid = uid
+    }
+
     enum CodingKeys: String, CodingKey {
         case clientID = "client_id"
         case apiKey = "api_key"

@@ -92,3 +92,8 @@ public protocol PaymentProvider: Sendable {
     /// Asks the provider about a payment.
     func inquirePayment(_ intent: PaymentIntent) async throws -> ProviderPaymentState
 }
+
+/// Whether the database answers, for the readiness probe.
+public protocol DatabaseProbe: Sendable {
+    func ping() async throws
+}

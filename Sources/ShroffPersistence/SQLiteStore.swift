@@ -4,11 +4,15 @@ import ShroffCore
 import SQLiteNIO
 
 /// Every store of the gateway on the embedded SQLite database.
-public struct SQLiteStore: MerchantStore, PaymentIntentStore, SecretStore {
+public struct SQLiteStore: MerchantStore, PaymentIntentStore, SecretStore, DatabaseProbe {
     let database: SQLiteDatabase
 
     public init(database: SQLiteDatabase) {
         self.database = database
+    }
+
+    public func ping() async throws {
+        _ = try await database.withConnection { try await $0.query("SELECT 1").count }
     }
 
     // MARK: Merchants

@@ -1,0 +1,145 @@
+import Foundation
+import ShroffCore
+import ShroffSandbox
+
+/// Everything the gateway reads from its environment, read once at start and passed down.
+public struct GatewayConfiguration: Sendable {
+    /// Which wallet provider the gateway talks to.
+    public enum Provider: Sendable {
+        /// The built-in sandbox, mounted on the gateway's own port; keys generated in the data folder.
+        case embeddedSandbox(notificationSchedule: [Duration])
+        /// A provider elsewhere (the real Alipay+ AMS, or `shroff sandbox` on another port).
+        case remote(RemoteProvider)
+    }
+
+    public struct RemoteProvider: Sendable {
+        public var baseURL: String
+        public var clientID: String
+        /// Base64 PKCS#8 or PEM.
+        public var merchantPrivateKey: String
+        /// Base64 X.509 or PEM.
+        public var providerPublicKey: String
+
+        public init(baseURL: String, clientID: String, merchantPrivateKey: String, providerPublicKey: String) {
+            self.baseURL = baseURL
+            self.clientID = clientID
+            self.merchantPrivateKey = merchantPrivateKey
+            self.providerPublicKey = providerPublicKey
+        }
+    }
+
+    public var host: String
+    public var port: Int
+    public var dataDirectory: String
+    /// `sqlite:PATH` (default `sqlite:<data>/shroff.sqlite`).
+    public var databaseURL: String
+    /// Where wallets and shoppers' browsers reach this gateway; default `http://127.0.0.1:<port>`.
+    public var publicBaseURL: String
+    public var provider: Provider
+    public var timestamps: TimestampFormat
+    public var defaultExpirySeconds: Int64
+    public var tokenLifetimeSeconds: Int64
+    /// Merchant API calls a merchant may make per second, sustained, and in a burst.
+    public var rateLimitPerSecond: Double
+    public var rateLimitBurst: Double
+    /// Create a demo merchant and print its credentials when the database has none (sandbox only).
+    public var createDemoMerchant: Bool
+
+    public init(
+        host: String = "127.0.0.1", port: Int = 8080, dataDirectory: String = "data", databaseURL: String? = nil,
+        publicBaseURL: String? = nil, provider: Provider = .embeddedSandbox(notificationSchedule: SandboxConfiguration.providerSchedule),
+        timestamps: TimestampFormat = TimestampFormat(utcOffsetSeconds: 8 * 3600), defaultExpirySeconds: Int64 = 1800,
+        tokenLifetimeSeconds: Int64 = 1800, rateLimitPerSecond: Double = 50, rateLimitBurst: Double = 100,
+        createDemoMerchant: Bool = true
+    ) {
+        self.host = host
+        self.port = port
+        self.dataDirectory = dataDirectory
+        self.databaseURL = databaseURL ?? "sqlite:\(dataDirectory)/shroff.sqlite"
+        self.publicBaseURL = publicBaseURL ?? "http://127.0.0.1:\(port)"
+        self.provider = provider
+        self.timestamps = timestamps
+        self.defaultExpirySeconds = defaultExpirySeconds
+        self.tokenLifetimeSeconds = tokenLifetimeSeconds
+        self.rateLimitPerSecond = rateLimitPerSecond
+        self.rateLimitBurst = rateLimitBurst
+        self.createDemoMerchant = createDemoMerchant
+    }
+
+    /// The address this process reaches its own listener at.
+    var loopbackHost: String {
+        ["0.0.0.0", "::", ""].contains(host) ? "127.0.0.1" : host
+    }
+
+    /// The SQLite file named by `databaseURL`.
+    public func sqlitePath() throws -> String {
+        for prefix in ["sqlite://", "sqlite:"] where databaseURL.hasPrefix(prefix) {
+            let path = String(databaseURL.dropFirst(prefix.count))
+            if !path.isEmpty { return path }
+        }
+        throw ConfigurationError(description: "SHROFF_DATABASE_URL: expected sqlite:PATH")
+    }
+}
+
+public enum SandboxDefaults {
+    /// The AMS client id the gateway uses against the embedded sandbox.
+    public static let clientID = "SANDBOX_SHROFF_GATEWAY"
+}
+
+/// A setting that cannot be used; names the setting, never its secret value.
+public struct ConfigurationError: Error, CustomStringConvertible {
+    public let description: String
+    public init(description: String) { self.description = description }
+}
+
+extension GatewayConfiguration {
+    /// Reads the `SHROFF_*` environment variables (see the README's configuration table).
+    public static func fromEnvironment(_ environment: [String: String]) throws -> GatewayConfiguration {
+        func value(_ name: String) -> String? {
+            environment[name].flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0 }
+        }
+        func integer(_ name: String, in range: ClosedRange<Int64>) throws -> Int64? {
+            guard let text = value(name) else { return nil }
+            guard let number = Int64(text), range.contains(number) else {
+                throw ConfigurationError(description: "\(name): expected an integer in \(range.lowerBound)...\(range.upperBound)")
+            }
+            return number
+        }
+        let port = Int(try integer("SHROFF_PORT", in: 1...65_535) ?? 8080)
+        let dataDirectory = value("SHROFF_DATA_DIR") ?? "data"
+        var timestamps = TimestampFormat(utcOffsetSeconds: 8 * 3600)
+        if let zone = value("SHROFF_TIME_ZONE") {
+            guard let parsed = TimestampFormat(offset: zone) else {
+                throw ConfigurationError(description: "SHROFF_TIME_ZONE: expected a UTC offset such as +08:00 or Z")
+            }
+            timestamps = parsed
+        }
+        var provider = Provider.embeddedSandbox(notificationSchedule: SandboxConfiguration.providerSchedule)
+        if let baseURL = value("SHROFF_AMS_BASE_URL") {
+            var missing: [String] = []
+            let clientID = value("SHROFF_AMS_CLIENT_ID")
+            let privateKey = value("SHROFF_AMS_MERCHANT_PRIVATE_KEY")
+            let publicKey = value("SHROFF_AMS_PROVIDER_PUBLIC_KEY")
+            if clientID == nil { missing.append("SHROFF_AMS_CLIENT_ID") }
+            if privateKey == nil { missing.append("SHROFF_AMS_MERCHANT_PRIVATE_KEY") }
+            if publicKey == nil { missing.append("SHROFF_AMS_PROVIDER_PUBLIC_KEY") }
+            guard let clientID, let privateKey, let publicKey else {
+                throw ConfigurationError(description: "SHROFF_AMS_BASE_URL is set, so \(missing.joined(separator: ", ")) must be set too")
+            }
+            guard let url = URL(string: baseURL), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+                throw ConfigurationError(description: "SHROFF_AMS_BASE_URL: expected an http(s) URL")
+            }
+            provider = .remote(RemoteProvider(
+                baseURL: baseURL, clientID: clientID, merchantPrivateKey: privateKey, providerPublicKey: publicKey
+            ))
+        }
+        let configuration = GatewayConfiguration(
+            host: value("SHROFF_HOST") ?? "127.0.0.1", port: port, dataDirectory: dataDirectory,
+            databaseURL: value("SHROFF_DATABASE_URL"), publicBaseURL: value("SHROFF_PUBLIC_URL"), provider: provider,
+            timestamps: timestamps,
+            defaultExpirySeconds: try integer("SHROFF_INTENT_EXPIRY_SECONDS", in: 60...86_400) ?? 1800
+        )
+        _ = try configuration.sqlitePath()
+        return configuration
+    }
+}

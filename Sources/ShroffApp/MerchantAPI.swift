@@ -1,0 +1,180 @@
+import Crypto
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import ShroffCore
+
+/// The merchant API under `/mch-api/v1`: login and payment intents.
+struct MerchantAPI: Sendable {
+    let merchants: any MerchantStore
+    let payments: PaymentService
+    let tokens: TokenIssuer
+    let rateLimiter: RateLimiter
+    let timestamps: TimestampFormat
+
+    static let maximumBodyBytes = 1 << 20
+
+    func register(on router: Router<AppRequestContext>) {
+        let api = router.group("mch-api/v1")
+        api.post("authentication/login", use: login)
+        let authenticated = api.group().add(
+            middleware: AuthenticationMiddleware(tokens: tokens, merchants: merchants, rateLimiter: rateLimiter)
+        )
+        authenticated.post("pa/payment_intents/create", use: createIntent)
+        authenticated.post("pa/payment_intents/query", use: queryIntent)
+    }
+
+    // MARK: Authentication
+
+    @Sendable func login(_ request: Request, context: AppRequestContext) async throws -> Response {
+        guard let clientID = request.headers[Self.clientIDHeader], !clientID.isEmpty else {
+            throw GatewayError(.unauthorized, "x-client-id: header is required")
+        }
+        guard let apiKey = request.headers[Self.apiKeyHeader], !apiKey.isEmpty else {
+            throw GatewayError(.unauthorized, "x-api-key: header is required")
+        }
+        // Limits guessing of keys for one client id.
+        try await rateLimiter.admit("login:\(clientID.prefix(64))")
+        let presentedHash = MerchantFactory.hashAPIKey(apiKey)
+        let merchant = try await merchants.merchant(clientID: clientID)
+        // Unknown client ids are compared against a dummy hash so both failures take the same time.
+        let storedHash = merchant?.apiKeyHash ?? String(repeating: "0", count: 64)
+        guard let merchant, ConstantTime.equal(Array(presentedHash.utf8), Array(storedHash.utf8)) else {
+            context.logger.info("login refused", metadata: ["client_id": "\(clientID.prefix(64))"])
+            throw GatewayError(.unauthorized, "x-api-key: wrong client id or api key")
+        }
+        let issued = try tokens.issue(for: merchant.uid)
+        context.logger.info("merchant logged in", metadata: ["merchant_uid": "\(merchant.uid)"])
+        return try Envelope.ok(
+            LoginAnswer(
+                token: issued.token, tokenType: "Bearer", expiresAt: timestamps.string(from: issued.expiresAt),
+                expiresIn: tokens.lifetimeSeconds
+            ),
+            context: context
+        )
+    }
+
+    struct LoginAnswer: Encodable {
+        let token: String
+        let tokenType: String
+        let expiresAt: String
+        let expiresIn: Int64
+
+        enum CodingKeys: String, CodingKey {
+            case token
+            case tokenType = "token_type"
+            case expiresAt = "expires_at"
+            case expiresIn = "expires_in"
+        }
+    }
+
+    static let clientIDHeader = HTTPField.Name("x-client-id")!
+    static let apiKeyHeader = HTTPField.Name("x-api-key")!
+
+    // MARK: Payment intents
+
+    @Sendable func createIntent(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let merchant = try context.requireMerchant()
+        let body = try await Self.jsonObject(request)
+        let intentRequest = try CreateIntentRequest.validate(body, h5Domain: merchant.h5Domain)
+        guard intentRequest.method.flow != .mobileWeb else {
+            throw GatewayError(.rejected, "payment_method.alipayhk.flow: mobile_web is not enabled on this gateway yet")
+        }
+        let intent = try await payments.create(intentRequest, merchant: merchant, logger: context.logger)
+        return try Envelope.ok(IntentAnswer(intent, timestamps: timestamps), context: context)
+    }
+
+    @Sendable func queryIntent(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let merchant = try context.requireMerchant()
+        let fields = FieldReader(try await Self.jsonObject(request))
+        let orderID = try fields.optionalString("order_id", maxLength: 32)
+        let merchantOrderID = try fields.optionalString("merchant_order_id", maxLength: 32)
+        let intent = try await payments.find(merchantUID: merchant.uid, orderID: orderID, merchantOrderID: merchantOrderID)
+        return try Envelope.ok(IntentAnswer(intent, timestamps: timestamps), context: context)
+    }
+
+    // MARK: Request bodies
+
+    /// The request body as a JSON object, or 40000 saying why it is not one.
+    static func jsonObject(_ request: Request) async throws -> [String: JSONValue] {
+        let contentType = request.headers[.contentType]?.lowercased() ?? ""
+        guard contentType.hasPrefix("application/json") else {
+            throw GatewayError(.invalidRequest, "Content-Type: must be application/json")
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: maximumBodyBytes)
+        } catch {
+            throw GatewayError(.invalidRequest, "body: larger than the 1 MiB limit")
+        }
+        guard buffer.readableBytes > 0 else { throw GatewayError(.invalidRequest, "body: a JSON object is required") }
+        let document: JSONValue
+        do {
+            document = try JSONDecoder().decode(JSONValue.self, from: Data(buffer: buffer))
+        } catch {
+            throw GatewayError(.invalidRequest, "body: not valid JSON")
+        }
+        guard case .object(let fields) = document else {
+            throw GatewayError(.invalidRequest, "body: must be a JSON object, not \(document.typeName)")
+        }
+        return fields
+    }
+}
+
+/// A payment intent as the merchant API answers it (seeds 000/001 plus the contract's extra fields).
+struct IntentAnswer: Encodable {
+    let orderID: String
+    let merchantOrderID: String
+    let amount: String
+    let currency: String
+    let status: String
+    let createTime: String
+    let expiresAt: String
+    let nextAction: NextAction?
+    let payTime: String?
+    let refundedAmount: String
+    let paymentMethod: String?
+    let settleCurrency: String?
+    let failureCode: String?
+
+    init(_ intent: PaymentIntent, timestamps: TimestampFormat) {
+        orderID = intent.orderID
+        merchantOrderID = intent.merchantOrderID
+        amount = intent.amount.decimalString
+        currency = intent.amount.currency.code
+        status = intent.status.rawValue
+        createTime = timestamps.string(from: intent.createTime)
+        expiresAt = timestamps.string(from: intent.expiresAt)
+        nextAction = intent.status == .pending ? intent.nextAction : nil
+        payTime = intent.payTime.map(timestamps.string(from:))
+        refundedAmount = Money(minorUnits: intent.refundedMinorUnits, currency: intent.amount.currency).decimalString
+        paymentMethod = intent.walletUsed
+        settleCurrency = intent.settleCurrency
+        failureCode = intent.failureCode
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case amount, currency, status
+        case orderID = "order_id"
+        case merchantOrderID = "merchant_order_id"
+        case createTime = "create_time"
+        case expiresAt = "expires_at"
+        case nextAction = "next_action"
+        case payTime = "pay_time"
+        case refundedAmount = "refunded_amount"
+        case paymentMethod = "payment_method"
+        case settleCurrency = "settle_currency"
+        case failureCode = "failure_code"
+    }
+}
+
+enum ConstantTime {
+    /// Compares without an early exit, so the time taken does not reveal where two secrets differ.
+    static func equal(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
+        guard lhs.count == rhs.count else { return false }
+        var difference: UInt8 = 0
+        for index in lhs.indices { difference |= lhs[index] ^ rhs[index] }
+        return difference == 0
+    }
+}

@@ -1,0 +1,49 @@
+import Foundation
+import Logging
+import ShroffCore
+import ShroffPersistence
+
+/// The operator's merchant commands (`shroff merchants create`).
+public enum MerchantAdministration {
+    /// Creates a merchant in the configured database (also while the server runs) and returns its
+    /// credentials, which exist in clear only in this answer.
+    public static func create(name: String, h5Domain: String?, configuration: GatewayConfiguration, logger: Logger) async throws -> MerchantCredentials {
+        let database = try await SQLiteDatabase.open(path: try configuration.sqlitePath(), logger: logger)
+        do {
+            let credentials = try await create(name: name, h5Domain: h5Domain, in: SQLiteStore(database: database))
+            try await database.close()
+            return credentials
+        } catch {
+            try? await database.close()
+            throw error
+        }
+    }
+
+    static func create(name: String, h5Domain: String?, in store: any MerchantStore) async throws -> MerchantCredentials {
+        let trimmed = name.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.isEmpty, trimmed.count <= 128 else {
+            throw ConfigurationError(description: "--name: 1 to 128 characters")
+        }
+        if let h5Domain, !isDomain(h5Domain) {
+            throw ConfigurationError(description: "--h5-domain: expected a host name such as shop.example.com")
+        }
+        let (merchant, apiKey) = MerchantFactory.make(name: trimmed, h5Domain: h5Domain, now: Date())
+        let saved = try await store.createMerchant(merchant)
+        return MerchantCredentials(clientID: saved.clientID, apiKey: apiKey, webhookSecret: saved.webhookSecret, uid: saved.uid)
+    }
+
+    /// The credentials as the one JSON object the command prints.
+    public static func json(_ credentials: MerchantCredentials) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(credentials), as: UTF8.self)
+    }
+
+    static func isDomain(_ text: String) -> Bool {
+        let labels = text.lowercased().split(separator: ".", omittingEmptySubsequences: false)
+        return text.count <= 253 && !labels.isEmpty && labels.allSatisfy { label in
+            !label.isEmpty && label.count <= 63 && label.first != "-" && label.last != "-"
+                && label.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
+        }
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import ShroffCore
+
+/// Gives every answer its `x-request-id`, logs one line per request, and maps every error to the
+/// envelope in one place. Unexpected errors become 50000 with no internals in the message.
+struct EnvelopeMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let started = ContinuousClock.now
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch let error as GatewayError {
+            response = Envelope.failure(error, requestID: context.requestID)
+        } catch let error as HTTPError {
+            response = Envelope.failure(Self.map(error, request: request), requestID: context.requestID)
+        } catch {
+            context.logger.error("unexpected error", metadata: ["error": "\(String(reflecting: type(of: error)))"])
+            response = Envelope.failure(
+                GatewayError(.internalError, "internal error; quote rid \(context.requestID) to the operator"),
+                requestID: context.requestID
+            )
+        }
+        response.headers[Envelope.requestIDHeader] = context.requestID
+        let elapsed = ContinuousClock.now - started
+        context.logger.info("request", metadata: [
+            "method": "\(request.method.rawValue)", "path": "\(request.uri.path)",
+            "status": "\(response.status.code)", "ms": "\(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)",
+        ])
+        return response
+    }
+
+    static func map(_ error: HTTPError, request: Request) -> GatewayError {
+        switch error.status {
+        case .notFound:
+            return GatewayError(.notFound, "path: no such endpoint \(request.method.rawValue) \(request.uri.path)")
+        case .methodNotAllowed:
+            return GatewayError(.invalidRequest, "method: \(request.method.rawValue) is not allowed here; use POST")
+        case .contentTooLarge:
+            return GatewayError(.invalidRequest, "body: larger than the 1 MiB limit")
+        case let status where status.code < 500:
+            return GatewayError(.invalidRequest, "request: \(status.reasonPhrase)")
+        default:
+            return GatewayError(.internalError, "internal error")
+        }
+    }
+}
+
+/// Accepts a merchant's Bearer token, applies the merchant's rate limit, and puts the merchant in the context.
+struct AuthenticationMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let tokens: TokenIssuer
+    let merchants: any MerchantStore
+    let rateLimiter: RateLimiter
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let authorization = request.headers[.authorization] else {
+            throw GatewayError(.unauthorized, "Authorization: a Bearer token is required")
+        }
+        guard authorization.hasPrefix("Bearer "), !authorization.dropFirst(7).isEmpty else {
+            throw GatewayError(.unauthorized, "Authorization: expected \"Bearer <token>\"")
+        }
+        let claims: TokenIssuer.Claims
+        do {
+            claims = try tokens.verify(String(authorization.dropFirst(7)))
+        } catch {
+            context.logger.info("token refused", metadata: ["reason": "\(error)"])
+            throw GatewayError(.unauthorized, "Authorization: \(error)")
+        }
+        guard let merchant = try await merchants.merchant(uid: claims.merchantUID) else {
+            throw GatewayError(.unauthorized, "Authorization: the token's merchant no longer exists")
+        }
+        try await rateLimiter.admit("merchant:\(merchant.uid)")
+        var context = context
+        context.merchant = merchant
+        context.logger[metadataKey: "merchant_uid"] = "\(merchant.uid)"
+        return try await next(request, context)
+    }
+}

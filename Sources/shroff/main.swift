@@ -1,0 +1,105 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ShroffApp
+
+@main
+struct Shroff: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Shroff, a payment gateway for Alipay+ and AlipayHK.",
+        subcommands: [Serve.self, Merchants.self, Sandbox.self],
+        defaultSubcommand: Serve.self
+    )
+}
+
+/// Log level from `SHROFF_LOG_LEVEL` (default info), to stderr.
+func makeLogger(_ label: String) -> Logger {
+    LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+    var logger = Logger(label: label)
+    logger.logLevel = ProcessInfo.processInfo.environment["SHROFF_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+    return logger
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the gateway (default). Settings come from SHROFF_* environment variables."
+    )
+
+    @Option(help: "Port to listen on (overrides SHROFF_PORT).")
+    var port: Int?
+
+    func run() async throws {
+        let logger = makeLogger("shroff")
+        var environment = ProcessInfo.processInfo.environment
+        if let port { environment["SHROFF_PORT"] = String(port) }
+        let configuration = try GatewayConfiguration.fromEnvironment(environment)
+        let app = try await buildApplication(configuration: configuration, logger: logger) { _ in
+            Console.write("Shroff is listening on \(configuration.publicBaseURL) (database \(configuration.databaseURL))")
+        }
+        try await app.runService()
+    }
+}
+
+struct Merchants: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Manage merchants in the gateway's database.", subcommands: [Create.self]
+    )
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a merchant and print its credentials as one JSON object."
+        )
+
+        @Option(help: "The merchant's name.")
+        var name: String
+
+        @Option(name: .customLong("h5-domain"), help: "The domain the merchant's mobile pages (return_url) live on.")
+        var h5Domain: String?
+
+        func run() async throws {
+            var logger = makeLogger("shroff")
+            logger.logLevel = .warning
+            let configuration = try GatewayConfiguration.fromEnvironment(ProcessInfo.processInfo.environment)
+            let credentials = try await MerchantAdministration.create(
+                name: name, h5Domain: h5Domain, configuration: configuration, logger: logger
+            )
+            Console.write(try MerchantAdministration.json(credentials))
+        }
+    }
+}
+
+struct Sandbox: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the sandbox provider alone, to point a gateway at it as at a remote provider."
+    )
+
+    @Option(help: "Port to listen on.")
+    var port: Int = 8090
+
+    @Option(help: "Host to listen on.")
+    var host: String = "127.0.0.1"
+
+    @Option(name: .customLong("data-dir"), help: "Folder with the sandbox keys (created when missing).")
+    var dataDirectory: String = "data"
+
+    @Option(name: .customLong("public-url"), help: "Where browsers reach this sandbox (default http://HOST:PORT).")
+    var publicURL: String?
+
+    func run() async throws {
+        let logger = makeLogger("shroff-sandbox")
+        let keys = try SandboxKeys.load(dataDirectory: dataDirectory)
+        let publicBaseURL = publicURL ?? "http://\(host):\(port)"
+        let app = try buildSandboxApplication(
+            host: host, port: port, publicBaseURL: publicBaseURL, providerPrivateKeyPEM: keys.providerPrivateKeyPEM,
+            clients: [SandboxDefaults.clientID: keys.gatewayPublicKeyPEM], logger: logger
+        ) { _ in
+            Console.write("""
+                Sandbox provider listening on \(publicBaseURL). Point a gateway at it with:
+                  SHROFF_AMS_BASE_URL=\(publicBaseURL) SHROFF_AMS_CLIENT_ID=\(SandboxDefaults.clientID) \\
+                  SHROFF_AMS_MERCHANT_PRIVATE_KEY="$(cat \(dataDirectory)/sandbox-keys/gateway_private_key.pem)" \\
+                  SHROFF_AMS_PROVIDER_PUBLIC_KEY="$(cat \(dataDirectory)/sandbox-keys/provider_public_key.pem)"
+                """)
+        }
+        try await app.runService()
+    }
+}
