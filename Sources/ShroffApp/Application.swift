@@ -91,7 +91,7 @@ struct ProviderConnection {
                 baseURL: loopback, clientID: SandboxDefaults.clientID,
                 merchantPrivateKey: try RSAKeyText.privateKey(keys.gatewayPrivateKeyPEM, role: "sandbox gateway private key"),
                 providerPublicKey: try RSAKeyText.publicKey(keys.providerPublicKeyPEM, role: "sandbox provider public key"),
-                notifyURL: loopback + notifyPath
+                notifyURL: loopback + notifyPath, requestTimeout: .seconds(configuration.providerTimeoutSeconds)
             )
             return ProviderConnection(
                 client: AMSClient(configuration: ams, timestamps: configuration.timestamps, logger: logger), sandbox: sandbox
@@ -101,7 +101,8 @@ struct ProviderConnection {
                 baseURL: remote.baseURL, clientID: remote.clientID,
                 merchantPrivateKey: try RSAKeyText.privateKey(remote.merchantPrivateKey, role: "SHROFF_AMS_MERCHANT_PRIVATE_KEY"),
                 providerPublicKey: try RSAKeyText.publicKey(remote.providerPublicKey, role: "SHROFF_AMS_PROVIDER_PUBLIC_KEY"),
-                notifyURL: configuration.publicBaseURL + notifyPath
+                notifyURL: configuration.publicBaseURL + notifyPath,
+                requestTimeout: .seconds(configuration.providerTimeoutSeconds)
             )
             return ProviderConnection(
                 client: AMSClient(configuration: ams, timestamps: configuration.timestamps, logger: logger), sandbox: nil

@@ -39,6 +39,8 @@ public struct GatewayConfiguration: Sendable {
     public var timestamps: TimestampFormat
     public var defaultExpirySeconds: Int64
     public var tokenLifetimeSeconds: Int64
+    /// How long one provider call may take before its outcome counts as unknown (answered 50300).
+    public var providerTimeoutSeconds: Int64 = 15
     /// Merchant API calls a merchant may make per second, sustained, and in a burst.
     public var rateLimitPerSecond: Double
     public var rateLimitBurst: Double

@@ -10,6 +10,7 @@ public struct PaymentService: Sendable {
     public let timestamps: TimestampFormat
     public let defaultExpirySeconds: Int64
     public let now: @Sendable () -> Date
+    private let downstreamStarts = SingleFlight<PaymentIntent>()
 
     public init(
         intents: any PaymentIntentStore, provider: any PaymentProvider, timestamps: TimestampFormat,
@@ -51,7 +52,13 @@ public struct PaymentService: Sendable {
             intent = existing
             logger.info("payment intent retried before the provider answered", metadata: ["order_id": "\(intent.orderID)"])
         }
-        return try await startDownstream(intent, merchant: merchant, logger: logger)
+        return try await downstreamStarts.run(intent.orderID) {
+            // A racing identical create may have finished the start meanwhile.
+            if let current = try await intents.intent(orderID: intent.orderID), current.status != .pending || current.nextAction != nil {
+                return current
+            }
+            return try await startDownstream(intent, merchant: merchant, logger: logger)
+        }
     }
 
     func startDownstream(_ intent: PaymentIntent, merchant: Merchant, logger: Logger) async throws -> PaymentIntent {
