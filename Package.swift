@@ -77,7 +77,14 @@ let package = Package(
             swiftSettings: swift6
         ),
         .testTarget(name: "ShroffCoreTests", dependencies: ["ShroffCore"], swiftSettings: swift6),
-        .testTarget(name: "ShroffAppTests", dependencies: ["ShroffApp", "ShroffCore"], swiftSettings: swift6),
+        .testTarget(
+            name: "ShroffAppTests",
+            dependencies: [
+                "ShroffApp", "ShroffCore",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swift6
+        ),
         .testTarget(
             name: "ShroffPersistenceTests",
             dependencies: ["ShroffCore", "ShroffPersistence"],
@@ -85,7 +92,15 @@ let package = Package(
         ),
         .testTarget(
             name: "ProtocolFixtureTests",
-            dependencies: ["ShroffConnectors", "ShroffSandbox"],
+            dependencies: [
+                "ShroffConnectors", "ShroffSandbox", "ShroffCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             resources: [.copy("Fixtures")],
             swiftSettings: swift6
         ),
@@ -97,6 +112,9 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swift6

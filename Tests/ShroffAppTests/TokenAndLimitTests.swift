@@ -1,0 +1,122 @@
+import Crypto
+import Foundation
+import ShroffCore
+import Testing
+
+@testable import ShroffApp
+
+@Suite("Bearer tokens")
+struct TokenIssuerTests {
+    let key = SymmetricKey(size: .bits256)
+
+    func issuer(now: Date = Date(), lifetime: Int64 = 1800, key: SymmetricKey? = nil) -> TokenIssuer {
+        TokenIssuer(key: key ?? self.key, lifetimeSeconds: lifetime, now: { now })
+    }
+
+    @Test func issuedTokenVerifies() throws {
+        let (token, expiresAt) = try issuer().issue(for: 12009321)
+        #expect(try issuer().verify(token).merchantUID == 12009321)
+        #expect(abs(expiresAt.timeIntervalSinceNow - 1800) < 5)
+    }
+
+    @Test func expiredTokenIsRefused() throws {
+        let (token, _) = try issuer(now: Date().addingTimeInterval(-1801)).issue(for: 1)
+        #expect(throws: TokenIssuer.Refusal.expired) { try issuer().verify(token) }
+    }
+
+    @Test func tokenOfAnotherKeyIsRefused() throws {
+        let (token, _) = try issuer(key: SymmetricKey(size: .bits256)).issue(for: 1)
+        #expect(throws: TokenIssuer.Refusal.badSignature) { try issuer().verify(token) }
+    }
+
+    @Test func changedPayloadIsRefused() throws {
+        let (token, _) = try issuer().issue(for: 1)
+        let parts = token.split(separator: ".").map(String.init)
+        let otherPayload = TokenIssuer.base64URL(Data(#"{"uid":2,"exp":9999999999,"n":"x"}"#.utf8))
+        #expect(throws: TokenIssuer.Refusal.badSignature) { try issuer().verify("v1.\(otherPayload).\(parts[2])") }
+    }
+
+    @Test(arguments: ["", "v1", "v1.a", "v2.a.b", "v1.!!.??", "a.b.c.d"])
+    func malformedTokensAreRefused(token: String) {
+        #expect(throws: TokenIssuer.Refusal.self) { try issuer().verify(token) }
+    }
+
+    @Test func constantTimeEquality() {
+        #expect(ConstantTime.equal(Array("abc".utf8), Array("abc".utf8)))
+        #expect(!ConstantTime.equal(Array("abc".utf8), Array("abd".utf8)))
+        #expect(!ConstantTime.equal(Array("abc".utf8), Array("abcd".utf8)))
+    }
+}
+
+@Suite("Rate limiter")
+struct RateLimiterTests {
+    @Test func burstThenRefusalWithRetryAfter() async throws {
+        let limiter = RateLimiter(perSecond: 1, burst: 2)
+        try await limiter.admit("m")
+        try await limiter.admit("m")
+        do {
+            try await limiter.admit("m")
+            Issue.record("the third call in a burst of 2 was admitted")
+        } catch {
+            #expect(error.kind == .rateLimited)
+            #expect(error.retryAfterSeconds == 1)
+        }
+        // Another key has its own bucket.
+        try await limiter.admit("other")
+    }
+}
+
+@Suite("Configuration from the environment")
+struct ConfigurationTests {
+    @Test func defaults() throws {
+        let configuration = try GatewayConfiguration.fromEnvironment([:])
+        #expect(configuration.port == 8080)
+        #expect(configuration.databaseURL == "sqlite:data/shroff.sqlite")
+        #expect(configuration.publicBaseURL == "http://127.0.0.1:8080")
+        #expect(configuration.timestamps.utcOffsetSeconds == 8 * 3600)
+        guard case .embeddedSandbox = configuration.provider else {
+            Issue.record("the default provider is the embedded sandbox")
+            return
+        }
+    }
+
+    @Test func overrides() throws {
+        let configuration = try GatewayConfiguration.fromEnvironment([
+            "SHROFF_PORT": "9000", "SHROFF_DATA_DIR": "/tmp/x", "SHROFF_TIME_ZONE": "Z",
+            "SHROFF_PUBLIC_URL": "https://pay.example.com",
+        ])
+        #expect(configuration.port == 9000)
+        #expect(try configuration.sqlitePath() == "/tmp/x/shroff.sqlite")
+        #expect(configuration.timestamps.utcOffsetSeconds == 0)
+        #expect(configuration.publicBaseURL == "https://pay.example.com")
+    }
+
+    @Test(arguments: [
+        ["SHROFF_PORT": "eighty"], ["SHROFF_PORT": "70000"], ["SHROFF_TIME_ZONE": "Hong Kong"],
+        ["SHROFF_DATABASE_URL": "mysql://x"], ["SHROFF_AMS_BASE_URL": "https://ams.example.com"],
+        ["SHROFF_INTENT_EXPIRY_SECONDS": "5"],
+    ])
+    func invalidSettingsNameTheVariable(environment: [String: String]) {
+        do {
+            _ = try GatewayConfiguration.fromEnvironment(environment)
+            Issue.record("accepted \(environment)")
+        } catch let error as ConfigurationError {
+            let name = environment.keys.first!
+            #expect(error.description.contains(name) || error.description.contains("SHROFF_AMS"))
+        } catch {
+            Issue.record("unexpected \(error)")
+        }
+    }
+
+    @Test func remoteProviderKeysNeverAppearInErrors() {
+        do {
+            _ = try GatewayConfiguration.fromEnvironment([
+                "SHROFF_AMS_BASE_URL": "ftp://x", "SHROFF_AMS_CLIENT_ID": "c",
+                "SHROFF_AMS_MERCHANT_PRIVATE_KEY": "SECRETKEYMATERIAL", "SHROFF_AMS_PROVIDER_PUBLIC_KEY": "p",
+            ])
+            Issue.record("accepted an ftp provider URL")
+        } catch {
+            #expect(!"\(error)".contains("SECRETKEYMATERIAL"))
+        }
+    }
+}
