@@ -8,7 +8,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "shroff", targets: ["shroff"]),
-        .library(name: "ShroffCore", targets: ["ShroffCore"]),
+        .library(name: "ShroffClient", targets: ["ShroffClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -68,7 +68,19 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
+            swiftSettings: swift6
+        ),
+        // The Swift SDK for merchants' engineers.
+        .target(
+            name: "ShroffClient",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swift6
         ),
         .executableTarget(
@@ -77,6 +89,11 @@ let package = Package(
             swiftSettings: swift6
         ),
         .testTarget(name: "ShroffCoreTests", dependencies: ["ShroffCore"], swiftSettings: swift6),
+        .testTarget(
+            name: "ShroffClientTests",
+            dependencies: ["ShroffClient", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swift6
+        ),
         .testTarget(
             name: "ShroffAppTests",
             dependencies: [
@@ -107,7 +124,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "ShroffApp", "ShroffSandbox", "ShroffCore", "ShroffConnectors",
+                "ShroffApp", "ShroffSandbox", "ShroffCore", "ShroffConnectors", "ShroffClient",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -47,11 +47,13 @@ public func buildApplication(
         }
         return try Envelope.ok(["status": "ready"], context: context)
     }
-    MerchantAPI(
+    let api = MerchantAPI(
         merchants: store, payments: payments, tokens: tokens,
         rateLimiter: RateLimiter(perSecond: configuration.rateLimitPerSecond, burst: configuration.rateLimitBurst),
         timestamps: configuration.timestamps
-    ).register(on: router)
+    )
+    api.register(on: router)
+    WebhookAPI(merchants: store, webhooks: store, timestamps: configuration.timestamps).register(on: api.authenticatedGroup(router))
     ProviderCallbacks(
         receiver: AMSNotificationReceiver(providerPublicKey: connection.client.configuration.providerPublicKey),
         intents: store, payments: payments,
@@ -62,7 +64,18 @@ public func buildApplication(
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "shroff"),
-        services: [ResourceCloser(database: database, sandbox: connection.sandbox, logger: logger)],
+        services: [
+            ResourceCloser(database: database, sandbox: connection.sandbox, logger: logger),
+            WebhookDispatcher(
+                store: store, transport: HTTPWebhookTransport(httpClient: .shared),
+                targets: WebhookTargetPolicy(allowPrivateTargets: configuration.webhooksMayTargetPrivateAddresses),
+                settings: .init(
+                    policy: configuration.webhookRetryPolicy, timeout: .seconds(configuration.webhookTimeoutSeconds),
+                    pollInterval: configuration.webhookPollInterval
+                ),
+                logger: logger.with(metadata: "component", "webhooks")
+            ),
+        ],
         onServerRunning: onServerRunning,
         logger: logger
     )

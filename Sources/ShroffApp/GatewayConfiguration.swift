@@ -46,6 +46,22 @@ public struct GatewayConfiguration: Sendable {
     public var rateLimitBurst: Double
     /// Create a demo merchant and print its credentials when the database has none (sandbox only).
     public var createDemoMerchant: Bool
+    /// Retry schedule of merchant webhooks.
+    public var webhookRetryPolicy: WebhookRetryPolicy = .standard
+    /// How long a merchant's endpoint has to answer a webhook.
+    public var webhookTimeoutSeconds: Int64 = 15
+    /// Whether webhooks may go to loopback/private/link-local addresses. Default: allowed with the
+    /// embedded sandbox (development on localhost), refused with a real provider.
+    public var allowPrivateWebhookTargets: Bool?
+    /// How often the webhook outbox is looked at when idle.
+    public var webhookPollInterval: Duration = .milliseconds(250)
+
+    /// `allowPrivateWebhookTargets` with its default applied.
+    public var webhooksMayTargetPrivateAddresses: Bool {
+        if let allowPrivateWebhookTargets { return allowPrivateWebhookTargets }
+        if case .embeddedSandbox = provider { return true }
+        return false
+    }
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, dataDirectory: String = "data", databaseURL: String? = nil,
@@ -141,7 +157,15 @@ extension GatewayConfiguration {
             timestamps: timestamps,
             defaultExpirySeconds: try integer("SHROFF_INTENT_EXPIRY_SECONDS", in: 60...86_400) ?? 1800
         )
-        _ = try configuration.sqlitePath()
-        return configuration
+        var result = configuration
+        if let allow = value("SHROFF_WEBHOOK_ALLOW_PRIVATE_TARGETS") {
+            guard let flag = ["true": true, "1": true, "yes": true, "false": false, "0": false, "no": false][allow.lowercased()] else {
+                throw ConfigurationError(description: "SHROFF_WEBHOOK_ALLOW_PRIVATE_TARGETS: expected true or false")
+            }
+            result.allowPrivateWebhookTargets = flag
+        }
+        if let timeout = try integer("SHROFF_WEBHOOK_TIMEOUT_SECONDS", in: 1...60) { result.webhookTimeoutSeconds = timeout }
+        _ = try result.sqlitePath()
+        return result
     }
 }

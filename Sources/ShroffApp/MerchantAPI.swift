@@ -16,13 +16,17 @@ struct MerchantAPI: Sendable {
     static let maximumBodyBytes = 1 << 20
 
     func register(on router: Router<AppRequestContext>) {
-        let api = router.group("mch-api/v1")
-        api.post("authentication/login", use: login)
-        let authenticated = api.group().add(
-            middleware: AuthenticationMiddleware(tokens: tokens, merchants: merchants, rateLimiter: rateLimiter)
-        )
+        router.group("mch-api/v1").post("authentication/login", use: login)
+        let authenticated = authenticatedGroup(router)
         authenticated.post("pa/payment_intents/create", use: createIntent)
         authenticated.post("pa/payment_intents/query", use: queryIntent)
+    }
+
+    /// `/mch-api/v1` behind authentication and the merchant's rate limit.
+    func authenticatedGroup(_ router: Router<AppRequestContext>) -> RouterGroup<AppRequestContext> {
+        router.group("mch-api/v1").add(
+            middleware: AuthenticationMiddleware(tokens: tokens, merchants: merchants, rateLimiter: rateLimiter)
+        )
     }
 
     // MARK: Authentication

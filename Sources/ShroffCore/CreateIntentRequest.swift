@@ -182,7 +182,7 @@ public struct CreateIntentRequest: Sendable, Equatable {
         return value
     }
 
-    static func requireHTTPURL(_ text: String, field: String) throws(GatewayError) {
+    public static func requireHTTPURL(_ text: String, field: String) throws(GatewayError) {
         guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
               let host = url.host, !host.isEmpty else {
             throw .invalidParameter(field, "must be an absolute http or https URL")

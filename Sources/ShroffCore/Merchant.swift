@@ -12,10 +12,14 @@ public struct Merchant: Sendable, Equatable {
     public var h5Domain: String?
     public var defaultNotifyURL: String?
     public var createdAt: Date
+    /// The secret replaced by the last rotation, still used to sign until `previousWebhookSecretExpiresAt`.
+    public var previousWebhookSecret: String?
+    public var previousWebhookSecretExpiresAt: Date?
 
     public init(
         uid: Int64, name: String, clientID: String, apiKeyHash: String, webhookSecret: String,
-        h5Domain: String?, defaultNotifyURL: String?, createdAt: Date
+        h5Domain: String?, defaultNotifyURL: String?, createdAt: Date,
+        previousWebhookSecret: String? = nil, previousWebhookSecretExpiresAt: Date? = nil
     ) {
         self.uid = uid
         self.name = name
@@ -25,6 +29,17 @@ public struct Merchant: Sendable, Equatable {
         self.h5Domain = h5Domain
         self.defaultNotifyURL = defaultNotifyURL
         self.createdAt = createdAt
+        self.previousWebhookSecret = previousWebhookSecret
+        self.previousWebhookSecretExpiresAt = previousWebhookSecretExpiresAt
+    }
+
+    /// The secrets webhooks are signed with at `now`: the current one, and the previous one during
+    /// its grace period.
+    public func signingSecrets(at now: Date) -> [String] {
+        guard let previous = previousWebhookSecret, let expiry = previousWebhookSecretExpiresAt, expiry > now else {
+            return [webhookSecret]
+        }
+        return [webhookSecret, previous]
     }
 }
 
@@ -55,12 +70,17 @@ public enum MerchantFactory {
     public static func make(name: String, h5Domain: String?, now: Date) -> (Merchant, apiKey: String) {
         let clientID = "mch_" + randomHex(bytes: 12)
         let apiKey = "sk_" + randomHex(bytes: 32)
-        let webhookSecret = "whsec_" + Data(randomBytes(32)).base64EncodedString()
+        let webhookSecret = newWebhookSecret()
         let merchant = Merchant(
             uid: 0, name: name, clientID: clientID, apiKeyHash: hashAPIKey(apiKey), webhookSecret: webhookSecret,
             h5Domain: h5Domain?.lowercased(), defaultNotifyURL: nil, createdAt: now
         )
         return (merchant, apiKey)
+    }
+
+    /// `whsec_` + base64 of 32 random bytes (the Standard Webhooks form).
+    public static func newWebhookSecret() -> String {
+        "whsec_" + Data(randomBytes(32)).base64EncodedString()
     }
 
     public static func hashAPIKey(_ apiKey: String) -> String {

@@ -158,6 +158,6 @@ public enum WebhookPayload {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         // Encoding a JSONValue tree cannot fail.
         let body = String(decoding: try! encoder.encode(document), as: UTF8.self)
-        return WebhookEvent(id: Identifier.webhookEvent(), merchantUID: intent.merchantUID, orderID: intent.orderID, kind: kind, body: body, createdAt: time)
+        return WebhookEvent(id: Identifier.webhookEvent(), merchantUID: intent.merchantUID, orderID: intent.orderID, kind: kind, body: body, createdAt: time, notifyURL: intent.notifyURL)
     }
 }

@@ -7,6 +7,27 @@ public protocol MerchantStore: Sendable {
     func merchant(clientID: String) async throws -> Merchant?
     func merchant(uid: Int64) async throws -> Merchant?
     func merchantCount() async throws -> Int
+    /// Replaces the webhook secret; the old one keeps signing until `previousValidUntil`.
+    func rotateWebhookSecret(uid: Int64, newSecret: String, previousValidUntil: Date) async throws -> Merchant?
+    func setDefaultNotifyURL(uid: Int64, url: String?) async throws -> Merchant?
+}
+
+/// The webhook outbox's delivery side. Events enter it with `PaymentIntentStore.transition`.
+public protocol WebhookStore: Sendable {
+    /// Leases up to `limit` due pending deliveries for `lease` (so no other dispatcher takes them),
+    /// oldest first, at most one per intent and never one whose intent has an earlier event pending.
+    func claimDueDeliveries(now: Date, limit: Int, lease: Duration) async throws -> [DeliveryJob]
+    /// Records an attempt and the decision it led to, and ends the lease, in one transaction.
+    func recordAttempt(_ attempt: DeliveryAttempt, decision: DeliveryDecision) async throws
+    /// Marks a claimed delivery that has nowhere to go, and ends the lease.
+    func recordNoEndpoint(eventID: String, at: Date) async throws
+    /// Ends every lease (a single-node database after a restart: no other node can hold one).
+    func releaseAllLeases() async throws
+    func deliveries(merchantUID: Int64, filter: DeliveryFilter) async throws -> [WebhookDelivery]
+    func delivery(merchantUID: Int64, eventID: String) async throws -> WebhookDelivery?
+    func attempts(eventID: String) async throws -> [DeliveryAttempt]
+    /// Puts a delivery back in the queue, due at `now` (a replay keeps the same webhook-id).
+    func requeue(merchantUID: Int64, eventID: String, now: Date) async throws -> WebhookDelivery?
 }
 
 /// A key/value store for gateway-wide secrets shared by every node (the token signing key).

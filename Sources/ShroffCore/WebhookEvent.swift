@@ -15,13 +15,16 @@ public struct WebhookEvent: Sendable, Equatable {
     /// The exact JSON body to deliver: `{"notify_type": ..., "data": {...}}`.
     public let body: String
     public let createdAt: Date
+    /// The intent's notify_url when the event happened; the merchant's default URL applies when nil.
+    public let notifyURL: String?
 
-    public init(id: String, merchantUID: Int64, orderID: String, kind: Kind, body: String, createdAt: Date) {
+    public init(id: String, merchantUID: Int64, orderID: String, kind: Kind, body: String, createdAt: Date, notifyURL: String?) {
         self.id = id
         self.merchantUID = merchantUID
         self.orderID = orderID
         self.kind = kind
         self.body = body
         self.createdAt = createdAt
+        self.notifyURL = notifyURL
     }
 }

@@ -150,5 +150,33 @@ enum SQLiteMigrations {
             "CREATE INDEX webhook_events_order ON webhook_events (order_id, seq)",
             "CREATE TABLE secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL)",
         ]),
+        // Webhook delivery: state on the outbox rows, every attempt recorded, secret rotation.
+        Migration(version: 2, statements: [
+            "ALTER TABLE webhook_events ADD COLUMN notify_url TEXT",
+            "ALTER TABLE webhook_events ADD COLUMN status TEXT NOT NULL DEFAULT 'pending'",
+            "ALTER TABLE webhook_events ADD COLUMN attempt_count INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE webhook_events ADD COLUMN next_attempt_at INTEGER",
+            "ALTER TABLE webhook_events ADD COLUMN lease_until INTEGER",
+            "ALTER TABLE webhook_events ADD COLUMN last_error TEXT",
+            "ALTER TABLE webhook_events ADD COLUMN completed_at INTEGER",
+            "UPDATE webhook_events SET next_attempt_at = created_at",
+            "CREATE INDEX webhook_events_due ON webhook_events (status, next_attempt_at)",
+            "CREATE INDEX webhook_events_merchant ON webhook_events (merchant_uid, seq)",
+            """
+            CREATE TABLE webhook_attempts (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                event_id TEXT NOT NULL REFERENCES webhook_events(id),
+                number INTEGER NOT NULL,
+                started_at INTEGER NOT NULL,
+                url TEXT NOT NULL,
+                http_status INTEGER,
+                latency_ms INTEGER NOT NULL,
+                error TEXT
+            )
+            """,
+            "CREATE INDEX webhook_attempts_event ON webhook_attempts (event_id, number)",
+            "ALTER TABLE merchants ADD COLUMN previous_webhook_secret TEXT",
+            "ALTER TABLE merchants ADD COLUMN previous_webhook_secret_expires_at INTEGER",
+        ]),
     ]
 }

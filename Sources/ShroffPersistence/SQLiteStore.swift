@@ -59,8 +59,33 @@ public struct SQLiteStore: MerchantStore, PaymentIntentStore, SecretStore, Datab
             uid: try row.int64("uid"), name: try row.text("name"), clientID: try row.text("client_id"),
             apiKeyHash: try row.text("api_key_hash"), webhookSecret: try row.text("webhook_secret"),
             h5Domain: row.optionalText("h5_domain"), defaultNotifyURL: row.optionalText("default_notify_url"),
-            createdAt: try row.date("created_at")
+            createdAt: try row.date("created_at"),
+            previousWebhookSecret: row.optionalText("previous_webhook_secret"),
+            previousWebhookSecretExpiresAt: row.optionalDate("previous_webhook_secret_expires_at")
         )
+    }
+
+    public func rotateWebhookSecret(uid: Int64, newSecret: String, previousValidUntil: Date) async throws -> Merchant? {
+        try await database.transaction { connection in
+            _ = try await connection.query(
+                """
+                UPDATE merchants SET previous_webhook_secret = webhook_secret, previous_webhook_secret_expires_at = ?,
+                    webhook_secret = ?
+                WHERE uid = ?
+                """,
+                [.millis(previousValidUntil), .text(newSecret), .integer(Int(uid))]
+            )
+            return try await connection.query("SELECT * FROM merchants WHERE uid = ?", [.integer(Int(uid))]).first.map(Self.merchant)
+        }
+    }
+
+    public func setDefaultNotifyURL(uid: Int64, url: String?) async throws -> Merchant? {
+        try await database.transaction { connection in
+            _ = try await connection.query(
+                "UPDATE merchants SET default_notify_url = ? WHERE uid = ?", [.optionalText(url), .integer(Int(uid))]
+            )
+            return try await connection.query("SELECT * FROM merchants WHERE uid = ?", [.integer(Int(uid))]).first.map(Self.merchant)
+        }
     }
 
     // MARK: Secrets
@@ -164,10 +189,14 @@ public struct SQLiteStore: MerchantStore, PaymentIntentStore, SecretStore, Datab
             let event = notification.map { makeEvent(next, $0) }
             if let event {
                 _ = try await connection.query(
-                    "INSERT INTO webhook_events (id, merchant_uid, order_id, kind, body, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    """
+                    INSERT INTO webhook_events (id, merchant_uid, order_id, kind, body, created_at, notify_url, status, next_attempt_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?)
+                    """,
                     [
                         .text(event.id), .integer(Int(event.merchantUID)), .text(event.orderID),
                         .text(event.kind.rawValue), .text(event.body), .millis(event.createdAt),
+                        .optionalText(event.notifyURL), .millis(event.createdAt),
                     ]
                 )
             }
@@ -177,16 +206,19 @@ public struct SQLiteStore: MerchantStore, PaymentIntentStore, SecretStore, Datab
 
     public func webhookEvents(orderID: String) async throws -> [WebhookEvent] {
         try await database.withConnection { connection in
-            try await connection.query("SELECT * FROM webhook_events WHERE order_id = ? ORDER BY seq", [.text(orderID)]).map { row in
-                guard let kind = WebhookEvent.Kind(rawValue: try row.text("kind")) else {
-                    throw StoredDataError(column: "webhook_events.kind")
-                }
-                return WebhookEvent(
-                    id: try row.text("id"), merchantUID: try row.int64("merchant_uid"), orderID: try row.text("order_id"),
-                    kind: kind, body: try row.text("body"), createdAt: try row.date("created_at")
-                )
-            }
+            try await connection.query("SELECT * FROM webhook_events WHERE order_id = ? ORDER BY seq", [.text(orderID)]).map(Self.event)
         }
+    }
+
+    static func event(_ row: SQLiteRow) throws -> WebhookEvent {
+        guard let kind = WebhookEvent.Kind(rawValue: try row.text("kind")) else {
+            throw StoredDataError(column: "webhook_events.kind")
+        }
+        return WebhookEvent(
+            id: try row.text("id"), merchantUID: try row.int64("merchant_uid"), orderID: try row.text("order_id"),
+            kind: kind, body: try row.text("body"), createdAt: try row.date("created_at"),
+            notifyURL: row.optionalText("notify_url")
+        )
     }
 
     /// The columns a transition may change, in the order of the UPDATE statement.

@@ -1,0 +1,104 @@
+import Foundation
+import NIOCore
+import NIOPosix
+
+/// Keeps webhooks away from the gateway's own network: unless the operator allows private targets,
+/// a notify URL whose host is or resolves to a loopback, private, link-local (cloud metadata
+/// services live there) or otherwise non-public address is refused.
+struct WebhookTargetPolicy: Sendable {
+    let allowPrivateTargets: Bool
+
+    /// Why `url` may not be called, or nil when it may.
+    func refusal(for url: String) async -> String? {
+        guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
+              ["http", "https"].contains(scheme), let host = components.host, !host.isEmpty else {
+            return "notify URL is not an absolute http(s) URL"
+        }
+        if allowPrivateTargets { return nil }
+        let bareHost = host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host
+        if bareHost.lowercased() == "metadata.google.internal" || bareHost.lowercased() == "localhost" {
+            return "notify URL host is internal; refused (set SHROFF_WEBHOOK_ALLOW_PRIVATE_TARGETS=true to allow)"
+        }
+        let port = components.port ?? (scheme == "https" ? 443 : 80)
+        let addresses: [SocketAddress]
+        do {
+            addresses = try await Self.resolve(host: bareHost, port: port)
+        } catch {
+            return "notify URL host does not resolve"
+        }
+        if addresses.isEmpty || addresses.contains(where: Self.isNonPublic) {
+            return "notify URL resolves to a private, loopback or link-local address; refused (set SHROFF_WEBHOOK_ALLOW_PRIVATE_TARGETS=true to allow)"
+        }
+        return nil
+    }
+
+    static func resolve(host: String, port: Int) async throws -> [SocketAddress] {
+        if let literal = try? SocketAddress(ipAddress: host, port: port) { return [literal] }
+        // getaddrinfo blocks: run it on NIO's thread pool.
+        return try await NIOThreadPool.singleton.runIfActive {
+            try Self.lookup(host: host, port: port)
+        }
+    }
+
+    static func lookup(host: String, port: Int) throws -> [SocketAddress] {
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var result: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(host, String(port), &hints, &result) == 0, let first = result else {
+            throw ResolutionFailed()
+        }
+        defer { freeaddrinfo(first) }
+        var addresses: [SocketAddress] = []
+        var cursor: UnsafeMutablePointer<addrinfo>? = first
+        while let entry = cursor {
+            if let address = entry.pointee.ai_addr {
+                switch Int32(address.pointee.sa_family) {
+                case AF_INET:
+                    address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { addresses.append(SocketAddress($0.pointee, host: host)) }
+                case AF_INET6:
+                    address.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { addresses.append(SocketAddress($0.pointee, host: host)) }
+                default:
+                    break
+                }
+            }
+            cursor = entry.pointee.ai_next
+        }
+        return addresses
+    }
+
+    struct ResolutionFailed: Error {}
+
+    /// Loopback, RFC 1918, CGNAT, link-local, unspecified, multicast; IPv6 loopback, ULA, link-local
+    /// and IPv4-mapped forms of those.
+    static func isNonPublic(_ address: SocketAddress) -> Bool {
+        switch address {
+        case .v4(let v4):
+            return isNonPublicIPv4(UInt32(bigEndian: v4.address.sin_addr.s_addr))
+        case .v6(let v6):
+            let bytes = withUnsafeBytes(of: v6.address.sin6_addr) { Array($0) }
+            if bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xff, bytes[11] == 0xff {
+                let v4 = bytes[12..<16].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+                return isNonPublicIPv4(v4)
+            }
+            if bytes[0..<15].allSatisfy({ $0 == 0 }) { return true } // :: and ::1
+            if bytes[0] & 0xfe == 0xfc { return true } // fc00::/7 unique local (incl. fd00:ec2::254)
+            if bytes[0] == 0xfe, bytes[1] & 0xc0 == 0x80 { return true } // fe80::/10 link-local
+            if bytes[0] == 0xff { return true } // multicast
+            return false
+        case .unixDomainSocket:
+            return true
+        }
+    }
+
+    static func isNonPublicIPv4(_ address: UInt32) -> Bool {
+        func inRange(_ base: UInt32, _ prefix: UInt32) -> Bool {
+            let mask: UInt32 = prefix == 0 ? 0 : ~UInt32(0) << (32 - prefix)
+            return address & mask == base & mask
+        }
+        let ranges: [(UInt32, UInt32)] = [
+            (0x0000_0000, 8), (0x0A00_0000, 8), (0x6440_0000, 10), (0x7F00_0000, 8), (0xA9FE_0000, 16),
+            (0xAC10_0000, 12), (0xC0A8_0000, 16), (0xC000_0000, 24), (0xE000_0000, 4), (0xF000_0000, 4),
+        ]
+        return ranges.contains { inRange($0.0, $0.1) }
+    }
+}
