@@ -97,8 +97,10 @@ let package = Package(
         .testTarget(
             name: "ShroffAppTests",
             dependencies: [
-                "ShroffApp", "ShroffCore",
+                "ShroffApp", "ShroffCore", "ShroffPersistence",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swift6
         ),

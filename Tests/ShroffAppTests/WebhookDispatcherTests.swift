@@ -1,0 +1,242 @@
+import Foundation
+import Logging
+import ShroffCore
+import ShroffPersistence
+import Synchronization
+import Testing
+
+@testable import ShroffApp
+
+/// A clock the test moves by hand.
+final class ManualClock: Sendable {
+    private let state: Mutex<Date>
+    init(_ start: Date) { state = Mutex(start) }
+    var now: Date { state.withLock { $0 } }
+    func advance(to date: Date) { state.withLock { $0 = date } }
+}
+
+
+/// A receiver that fails a given number of times, then answers 200; records when it was called.
+final class ScriptedTransport: WebhookTransport {
+    private let state: Mutex<(failures: Int, calls: [(url: String, headers: [(String, String)])])>
+    private let answer: TransportResult
+
+    init(failures: Int, failure: TransportResult = TransportResult(httpStatus: 500, error: "receiver answered HTTP 500")) {
+        state = Mutex((failures, []))
+        answer = failure
+    }
+
+    var calls: Int { state.withLock { $0.calls.count } }
+    var lastHeaders: [(String, String)] { state.withLock { $0.calls.last?.headers ?? [] } }
+
+    func post(url: String, headers: [(String, String)], body: String, timeout: Duration) async -> TransportResult {
+        state.withLock { state in
+            state.calls.append((url, headers))
+            if state.failures > 0 {
+                state.failures -= 1
+                return answer
+            }
+            return TransportResult(httpStatus: 200)
+        }
+    }
+}
+
+/// The dispatcher against the real SQLite outbox, with the clock and the jitter injected: the whole
+/// 24-hour schedule runs without sleeping.
+@Suite("Webhook dispatcher with an injected clock")
+struct WebhookDispatcherTests {
+    static let start = Date(timeIntervalSince1970: 1_800_000_000)
+    static let quietLogger: Logger = {
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        return logger
+    }()
+
+    struct Fixture {
+        let database: SQLiteDatabase
+        let store: SQLiteStore
+        let clock: ManualClock
+        let orderID: String
+        let eventID: String
+    }
+
+    /// A merchant, a paid intent and its payment_success event in the outbox.
+    static func withFixture(notifyURL: String? = "https://merchant.example.com/hooks", _ body: (Fixture) async throws -> Void) async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("dispatch-\(UUID().uuidString).sqlite").path
+        let database = try await SQLiteDatabase.open(path: path, logger: quietLogger)
+        do {
+            try await body(try await fixture(database: database, notifyURL: notifyURL))
+        } catch {
+            try await database.close()
+            throw error
+        }
+        try await database.close()
+    }
+
+    static func fixture(database: SQLiteDatabase, notifyURL: String?) async throws -> Fixture {
+        let store = SQLiteStore(database: database)
+        let (draft, _) = MerchantFactory.make(name: "Shop", h5Domain: nil, now: start)
+        let merchant = try await store.createMerchant(draft)
+        let intent = PaymentIntent(
+            orderID: "C1", merchantUID: merchant.uid, merchantOrderID: "P1",
+            amount: Money(minorUnits: 100, currency: Currency(code: "USD")!), description: "d", notifyURL: notifyURL,
+            returnURL: nil, method: PaymentMethodSpec(channel: .aplus, flow: .cashier, wallet: "CONNECT_WALLET", terminalType: "WEB"),
+            createTime: start, expiresAt: start.addingTimeInterval(1800), requestFingerprint: "f"
+        )
+        _ = try await store.insert(intent)
+        let timestamps = TimestampFormat(utcOffsetSeconds: 8 * 3600)
+        let outcome = try await store.transition(
+            orderID: "C1",
+            decide: { PaymentStateMachine.transition($0, on: .providerSucceeded(payTime: start, wallet: nil, settleCurrency: nil)) },
+            makeEvent: { WebhookPayload.event($1, for: $0, at: start, timestamps: timestamps) }
+        )
+        guard case .applied(_, let event?) = outcome else { throw FixtureFailed() }
+        return Fixture(database: database, store: store, clock: ManualClock(start), orderID: "C1", eventID: event.id)
+    }
+
+    struct FixtureFailed: Error {}
+
+    static func dispatcher(_ fixture: Fixture, transport: ScriptedTransport, policy: WebhookRetryPolicy = .standard) -> WebhookDispatcher {
+        WebhookDispatcher(
+            store: fixture.store, transport: transport, targets: WebhookTargetPolicy(allowPrivateTargets: true),
+            settings: .init(policy: policy), logger: Self.quietLogger, now: { fixture.clock.now }, random: { 0 }
+        )
+    }
+
+    @Test("a receiver that never succeeds is tried 8 times over more than 24 hours, then the delivery fails")
+    func fullScheduleThenFailure() async throws {
+        try await Self.withFixture { fixture in
+            let transport = ScriptedTransport(failures: .max)
+            let dispatcher = Self.dispatcher(fixture, transport: transport)
+            var attemptTimes: [Date] = []
+            for _ in 0..<20 {
+                if try await dispatcher.deliverDue() > 0 { attemptTimes.append(fixture.clock.now) }
+                // Jump to the next due time, or stop when nothing is scheduled.
+                guard let delivery = try await fixture.store.delivery(merchantUID: 12009321, eventID: fixture.eventID),
+                      delivery.status == .pending, let next = delivery.nextAttemptAt else { break }
+                // Not due a millisecond early.
+                fixture.clock.advance(to: next.addingTimeInterval(-0.001))
+                #expect(try await dispatcher.deliverDue() == 0)
+                fixture.clock.advance(to: next)
+            }
+            #expect(transport.calls == 8)
+            let offsets = attemptTimes.map { Int($0.timeIntervalSince(Self.start).rounded()) }
+            #expect(offsets == [0, 5, 305, 2105, 9305, 27305, 63305, 99305])
+            #expect(offsets.last! >= 24 * 3600)
+            let delivery = try #require(try await fixture.store.delivery(merchantUID: 12009321, eventID: fixture.eventID))
+            #expect(delivery.status == .failed)
+            #expect(delivery.attemptCount == 8)
+            let attempts = try await fixture.store.attempts(eventID: fixture.eventID)
+            #expect(attempts.map(\.number) == Array(1...8))
+            #expect(attempts.allSatisfy { $0.httpStatus == 500 && $0.error == "receiver answered HTTP 500" })
+        }
+    }
+
+    @Test("success on the third attempt ends the schedule")
+    func successStopsRetries() async throws {
+        try await Self.withFixture { fixture in
+            let transport = ScriptedTransport(failures: 2)
+            let dispatcher = Self.dispatcher(fixture, transport: transport)
+            for _ in 0..<3 {
+                try await dispatcher.deliverDue()
+                if let next = try await fixture.store.delivery(merchantUID: 12009321, eventID: fixture.eventID)?.nextAttemptAt {
+                    fixture.clock.advance(to: next)
+                }
+            }
+            fixture.clock.advance(to: Self.start.addingTimeInterval(48 * 3600))
+            #expect(try await dispatcher.deliverDue() == 0)
+            #expect(transport.calls == 3)
+            let delivery = try #require(try await fixture.store.delivery(merchantUID: 12009321, eventID: fixture.eventID))
+            #expect(delivery.status == .succeeded)
+            // The attempt was signed per Standard Webhooks with the event's id.
+            #expect(transport.lastHeaders.first { $0.0 == "webhook-id" }?.1 == fixture.eventID)
+            #expect(transport.lastHeaders.first { $0.0 == "webhook-signature" }?.1.hasPrefix("v1,") == true)
+        }
+    }
+
+    @Test("Retry-After longer than the backoff is honoured")
+    func retryAfter() async throws {
+        try await Self.withFixture { fixture in
+            let transport = ScriptedTransport(failures: 1, failure: TransportResult(httpStatus: 503, retryAfterSeconds: 120, error: "receiver answered HTTP 503"))
+            try await Self.dispatcher(fixture, transport: transport).deliverDue()
+            let delivery = try #require(try await fixture.store.delivery(merchantUID: 12009321, eventID: fixture.eventID))
+            #expect(delivery.nextAttemptAt == Self.start.addingTimeInterval(120))
+        }
+    }
+
+    @Test("an event without any notify URL is marked no_endpoint and not retried")
+    func noEndpoint() async throws {
+        try await Self.withFixture(notifyURL: nil) { fixture in
+            let transport = ScriptedTransport(failures: 0)
+            let dispatcher = Self.dispatcher(fixture, transport: transport)
+            try await dispatcher.deliverDue()
+            fixture.clock.advance(to: Self.start.addingTimeInterval(3600))
+            #expect(try await dispatcher.deliverDue() == 0)
+            #expect(transport.calls == 0)
+            #expect(try await fixture.store.delivery(merchantUID: 12009321, eventID: fixture.eventID)?.status == .noEndpoint)
+        }
+    }
+
+    @Test("a leased delivery is not claimed twice until its lease ends")
+    func leases() async throws {
+        try await Self.withFixture { fixture in
+            let claimed = try await fixture.store.claimDueDeliveries(now: Self.start, limit: 10, lease: .seconds(60))
+            #expect(claimed.count == 1)
+            #expect(try await fixture.store.claimDueDeliveries(now: Self.start.addingTimeInterval(59), limit: 10, lease: .seconds(60)).isEmpty)
+            #expect(try await fixture.store.claimDueDeliveries(now: Self.start.addingTimeInterval(60), limit: 10, lease: .seconds(60)).count == 1)
+            try await fixture.store.releaseAllLeases()
+            #expect(try await fixture.store.claimDueDeliveries(now: Self.start.addingTimeInterval(61), limit: 10, lease: .seconds(60)).count == 1)
+        }
+    }
+
+    @Test("a private or link-local target is refused before any request", arguments: [
+        "http://127.0.0.1/hooks", "http://10.1.2.3/hooks", "http://169.254.169.254/latest/meta-data", "http://[::1]/hooks",
+        "http://[fd00:ec2::254]/", "http://192.168.0.10/", "http://localhost:8080/", "http://metadata.google.internal/",
+        "http://100.64.0.1/", "http://[::ffff:127.0.0.1]/",
+    ])
+    func privateTargets(url: String) async {
+        #expect(await WebhookTargetPolicy(allowPrivateTargets: false).refusal(for: url) != nil)
+        #expect(await WebhookTargetPolicy(allowPrivateTargets: true).refusal(for: url) == nil)
+    }
+
+    @Test("a public address is allowed")
+    func publicTarget() async {
+        #expect(await WebhookTargetPolicy(allowPrivateTargets: false).refusal(for: "https://93.184.216.34/hooks") == nil)
+    }
+}
+
+@Suite("Webhook retry policy")
+struct WebhookRetryPolicyTests {
+    let now = Date(timeIntervalSince1970: 0)
+    let policy = WebhookRetryPolicy.standard
+
+    @Test func successEndsDelivery() {
+        #expect(policy.decision(afterAttempt: 1, error: nil, retryAfterSeconds: nil, now: now, random: 0) == .succeeded(at: now))
+    }
+
+    @Test func firstFailureRetriesAfterFiveSeconds() {
+        #expect(policy.decision(afterAttempt: 1, error: "x", retryAfterSeconds: nil, now: now, random: 0) == .retry(at: now.addingTimeInterval(5), error: "x"))
+    }
+
+    @Test func jitterOnlyLengthensUpToTenPercent() {
+        #expect(policy.decision(afterAttempt: 2, error: "x", retryAfterSeconds: nil, now: now, random: 0.999_999) == .retry(at: now.addingTimeInterval(300 * 1.099_999_9), error: "x"))
+    }
+
+    @Test func eighthFailureFailsForGood() {
+        #expect(policy.decision(afterAttempt: 8, error: "x", retryAfterSeconds: nil, now: now, random: 0) == .failed(at: now, error: "x"))
+    }
+
+    @Test func atLeastEightAttemptsOverAtLeast24Hours() {
+        #expect(policy.maximumAttempts >= 8)
+        let total = policy.delays.reduce(Duration.zero, +)
+        #expect(total >= .seconds(24 * 3600))
+    }
+
+    @Test func retryAfterIsCapped() {
+        #expect(policy.decision(afterAttempt: 1, error: "x", retryAfterSeconds: 999_999, now: now, random: 0) == .retry(at: now.addingTimeInterval(6 * 3600), error: "x"))
+    }
+
+    @Test func shorterRetryAfterDoesNotShortenBackoff() {
+        #expect(policy.decision(afterAttempt: 3, error: "x", retryAfterSeconds: 1, now: now, random: 0) == .retry(at: now.addingTimeInterval(1800), error: "x"))
+    }
+}
