@@ -21,6 +21,8 @@ actor WebhookReceiver {
         case failFirst(Int)
         case alwaysFail
         case retryAfter(seconds: Int, times: Int)
+        /// Holds the first request open for the duration (a slow receiver), then accepts.
+        case hangFirst(Duration)
     }
 
     private(set) var received: [Received] = []
@@ -34,7 +36,7 @@ actor WebhookReceiver {
     func set(_ behaviour: Behaviour) { self.behaviour = behaviour }
 
     /// Records a request and decides the HTTP status (and Retry-After) to answer.
-    func record(_ request: Received) -> (Int, Int?) {
+    func record(_ request: Received) -> (status: Int, retryAfter: Int?, hold: Duration?) {
         received.append(request)
         let count = received.count
         waiters.removeAll { waiter in
@@ -42,10 +44,11 @@ actor WebhookReceiver {
             return false
         }
         switch behaviour {
-        case .accept: return (200, nil)
-        case .failFirst(let n): return count <= n ? (500, nil) : (204, nil)
-        case .alwaysFail: return (500, nil)
-        case .retryAfter(let seconds, let times): return count <= times ? (503, seconds) : (200, nil)
+        case .accept: return (200, nil, nil)
+        case .failFirst(let n): return count <= n ? (500, nil, nil) : (204, nil, nil)
+        case .alwaysFail: return (500, nil, nil)
+        case .retryAfter(let seconds, let times): return count <= times ? (503, seconds, nil) : (200, nil, nil)
+        case .hangFirst(let duration): return (200, nil, count == 1 ? duration : nil)
         }
     }
 
@@ -74,7 +77,8 @@ actor WebhookReceiver {
             let bytes = try await request.body.collect(upTo: 1 << 20)
             var headers: [String: String] = [:]
             for field in request.headers { headers[field.name.canonicalName] = field.value }
-            let (status, retryAfter) = await self.record(Received(headers: headers, body: Data(buffer: bytes), at: Date()))
+            let (status, retryAfter, hold) = await self.record(Received(headers: headers, body: Data(buffer: bytes), at: Date()))
+            if let hold { try? await Task.sleep(for: hold) }
             var responseHeaders = HTTPFields()
             if let retryAfter { responseHeaders[.retryAfter] = String(retryAfter) }
             return Response(status: .init(code: status), headers: responseHeaders)
