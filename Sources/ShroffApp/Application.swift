@@ -19,9 +19,16 @@ public func buildApplication(
     let store = SQLiteStore(database: database)
 
     let connection = try ProviderConnection.make(configuration: configuration, logger: logger)
+    let provider = ResilientProvider(
+        wrapping: connection.client,
+        breaker: CircuitBreaker(
+            failureThreshold: configuration.circuitBreakerFailures, openDuration: configuration.circuitBreakerOpenDuration
+        ),
+        retryDelays: configuration.providerRetryDelays
+    )
     let payments = PaymentService(
-        intents: store, provider: connection.client, timestamps: configuration.timestamps,
-        defaultExpirySeconds: configuration.defaultExpirySeconds
+        intents: store, refunds: store, provider: provider, timestamps: configuration.timestamps,
+        defaultExpirySeconds: configuration.defaultExpirySeconds, reconciliation: configuration.reconciliation
     )
     let tokens = try await TokenIssuer.load(
         from: store, lifetimeSeconds: configuration.tokenLifetimeSeconds, now: { Date() }
@@ -56,7 +63,7 @@ public func buildApplication(
     WebhookAPI(merchants: store, webhooks: store, timestamps: configuration.timestamps).register(on: api.authenticatedGroup(router))
     ProviderCallbacks(
         receiver: AMSNotificationReceiver(providerPublicKey: connection.client.configuration.providerPublicKey),
-        intents: store, payments: payments,
+        intents: store, refunds: store, payments: payments,
         signedPath: URL(string: connection.client.configuration.notifyURL)?.path ?? ProviderCallbacks.amsNotifyPath
     ).register(on: router)
     connection.sandbox?.register(on: router)
@@ -66,6 +73,10 @@ public func buildApplication(
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "shroff"),
         services: [
             ResourceCloser(database: database, sandbox: connection.sandbox, logger: logger),
+            Reconciler(
+                payments: payments, pollInterval: configuration.reconcilePollInterval,
+                logger: logger.with(metadata: "component", "reconciler")
+            ),
             WebhookDispatcher(
                 store: store, transport: HTTPWebhookTransport(httpClient: .shared),
                 targets: WebhookTargetPolicy(allowPrivateTargets: configuration.webhooksMayTargetPrivateAddresses),

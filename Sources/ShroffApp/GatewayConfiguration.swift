@@ -56,6 +56,16 @@ public struct GatewayConfiguration: Sendable {
     /// How often the webhook outbox is looked at when idle.
     public var webhookPollInterval: Duration = .milliseconds(250)
 
+    /// When late payments and refunds are looked up at the provider, and expired intents cancelled.
+    public var reconciliation: ReconciliationSchedule = .standard
+    /// How often the reconciler looks for due work.
+    public var reconcilePollInterval: Duration = .seconds(1)
+    /// Consecutive provider failures that open the circuit breaker, and how long it stays open.
+    public var circuitBreakerFailures = 5
+    public var circuitBreakerOpenDuration: Duration = .seconds(30)
+    /// Waits before retrying a provider call that got no answer (the calls are idempotent).
+    public var providerRetryDelays: [Duration] = [.milliseconds(200), .milliseconds(800)]
+
     /// `allowPrivateWebhookTargets` with its default applied.
     public var webhooksMayTargetPrivateAddresses: Bool {
         if let allowPrivateWebhookTargets { return allowPrivateWebhookTargets }

@@ -20,6 +20,9 @@ struct MerchantAPI: Sendable {
         let authenticated = authenticatedGroup(router)
         authenticated.post("pa/payment_intents/create", use: createIntent)
         authenticated.post("pa/payment_intents/query", use: queryIntent)
+        authenticated.post("pa/payment_intents/cancel", use: cancelIntent)
+        authenticated.post("pa/refunds/create", use: createRefund)
+        authenticated.post("pa/refunds/query", use: queryRefund)
     }
 
     /// `/mch-api/v1` behind authentication and the merchant's rate limit.
@@ -98,6 +101,36 @@ struct MerchantAPI: Sendable {
         return try Envelope.ok(IntentAnswer(intent, timestamps: timestamps), context: context)
     }
 
+    @Sendable func cancelIntent(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let merchant = try context.requireMerchant()
+        let fields = FieldReader(try await Self.jsonObject(request))
+        let orderID = try fields.optionalString("order_id", maxLength: 32)
+        let merchantOrderID = try fields.optionalString("merchant_order_id", maxLength: 32)
+        let intent = try await payments.cancel(
+            merchantUID: merchant.uid, orderID: orderID, merchantOrderID: merchantOrderID, logger: context.logger
+        )
+        return try Envelope.ok(IntentAnswer(intent, timestamps: timestamps), context: context)
+    }
+
+    // MARK: Refunds
+
+    @Sendable func createRefund(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let merchant = try context.requireMerchant()
+        let refundRequest = try CreateRefundRequest.validate(try await Self.jsonObject(request))
+        let refund = try await payments.createRefund(refundRequest, merchant: merchant, logger: context.logger)
+        return try Envelope.ok(RefundAnswer(refund, timestamps: timestamps), context: context)
+    }
+
+    @Sendable func queryRefund(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let merchant = try context.requireMerchant()
+        let fields = FieldReader(try await Self.jsonObject(request))
+        let refund = try await payments.findRefund(
+            merchantUID: merchant.uid, refundID: try fields.optionalString("refund_id", maxLength: 32),
+            merchantRefundID: try fields.optionalString("merchant_refund_id", maxLength: 32)
+        )
+        return try Envelope.ok(RefundAnswer(refund, timestamps: timestamps), context: context)
+    }
+
     // MARK: Request bodies
 
     /// The request body as a JSON object, or 40000 saying why it is not one.
@@ -141,6 +174,8 @@ struct IntentAnswer: Encodable {
     let paymentMethod: String?
     let settleCurrency: String?
     let failureCode: String?
+    /// Set when the shopper paid after the intent's expiry (money taken is never ignored).
+    let paidAfterExpiry: Bool?
 
     init(_ intent: PaymentIntent, timestamps: TimestampFormat) {
         orderID = intent.orderID
@@ -156,6 +191,7 @@ struct IntentAnswer: Encodable {
         paymentMethod = intent.walletUsed
         settleCurrency = intent.settleCurrency
         failureCode = intent.failureCode
+        paidAfterExpiry = intent.payTime.map { $0 > intent.expiresAt } == true ? true : nil
     }
 
     enum CodingKeys: String, CodingKey {
@@ -169,6 +205,44 @@ struct IntentAnswer: Encodable {
         case refundedAmount = "refunded_amount"
         case paymentMethod = "payment_method"
         case settleCurrency = "settle_currency"
+        case failureCode = "failure_code"
+        case paidAfterExpiry = "paid_after_expiry"
+    }
+}
+
+/// A refund as the merchant API answers it.
+struct RefundAnswer: Encodable {
+    let refundID: String
+    let merchantRefundID: String
+    let orderID: String
+    let amount: String
+    let currency: String
+    let status: String
+    let createTime: String
+    let finishTime: String?
+    let reason: String?
+    let failureCode: String?
+
+    init(_ refund: Refund, timestamps: TimestampFormat) {
+        refundID = refund.refundID
+        merchantRefundID = refund.merchantRefundID
+        orderID = refund.orderID
+        amount = refund.amount.decimalString
+        currency = refund.amount.currency.code
+        status = refund.status.rawValue
+        createTime = timestamps.string(from: refund.createTime)
+        finishTime = refund.finishTime.map(timestamps.string(from:))
+        reason = refund.reason
+        failureCode = refund.failureCode
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case amount, currency, status, reason
+        case refundID = "refund_id"
+        case merchantRefundID = "merchant_refund_id"
+        case orderID = "order_id"
+        case createTime = "create_time"
+        case finishTime = "finish_time"
         case failureCode = "failure_code"
     }
 }

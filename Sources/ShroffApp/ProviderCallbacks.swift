@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import NIOCore
 import ShroffConnectors
 import ShroffCore
@@ -11,6 +12,7 @@ struct ProviderCallbacks: Sendable {
 
     let receiver: AMSNotificationReceiver
     let intents: any PaymentIntentStore
+    let refunds: any RefundStore
     let payments: PaymentService
     /// The path the provider signs: that of the notify URL it was given, which may differ from the
     /// path seen here when a proxy rewrites it.
@@ -22,9 +24,9 @@ struct ProviderCallbacks: Sendable {
 
     @Sendable func amsNotification(_ request: Request, context: AppRequestContext) async throws -> Response {
         let body = Array(buffer: try await request.body.collect(upTo: 1 << 20))
-        let report: AMSPaymentReport
+        let report: AMSReport
         do {
-            report = try receiver.paymentReport(
+            report = try receiver.report(
                 header: { name in HTTPField.Name(name).flatMap { request.headers[$0] } }, path: signedPath, body: body
             )
         } catch {
@@ -34,14 +36,22 @@ struct ProviderCallbacks: Sendable {
             ])
             return Self.amsAnswer(status: "F", code: error == .badSignature ? "INVALID_SIGNATURE" : "PARAM_ILLEGAL", httpStatus: .ok)
         }
-        var logger = context.logger
+        switch report {
+        case .payment(let payment):
+            return try await apply(payment, logger: context.logger)
+        case .refund(let refund):
+            return try await apply(refund, logger: context.logger)
+        }
+    }
+
+    func apply(_ report: AMSPaymentReport, logger: Logger) async throws -> Response {
+        var logger = logger
         logger[metadataKey: "order_id"] = "\(report.orderID)"
         guard let intent = try await intents.intent(orderID: report.orderID) else {
             logger.warning("provider notification for an unknown payment")
             return Self.amsAnswer(status: "F", code: "ORDER_NOT_EXIST", httpStatus: .ok)
         }
-        if let reported = report.reportedAmount,
-           reported.currency != intent.amount.currency.code || reported.value != intent.amount.minorUnitsString {
+        if let reported = report.reportedAmount, !Self.same(reported, intent.amount) {
             // Signed, but for a different amount than the merchant asked for: never mark it paid.
             logger.error("provider notification amount differs from the intent; operator attention needed", metadata: [
                 "reported": "\(reported.value) \(reported.currency)",
@@ -50,6 +60,29 @@ struct ProviderCallbacks: Sendable {
             return Self.amsAnswer(status: "F", code: "PARAM_ILLEGAL", httpStatus: .ok)
         }
         try await payments.apply(report.event, to: intent.orderID, logger: logger)
+        return Self.acknowledgement
+    }
+
+    func apply(_ report: AMSRefundReport, logger: Logger) async throws -> Response {
+        var logger = logger
+        logger[metadataKey: "refund_id"] = "\(report.refundID)"
+        guard let refund = try await refunds.refund(refundID: report.refundID) else {
+            logger.warning("provider notification for an unknown refund")
+            return Self.amsAnswer(status: "F", code: "ORDER_NOT_EXIST", httpStatus: .ok)
+        }
+        if let reported = report.reportedAmount, !Self.same(reported, refund.amount) {
+            logger.error("provider refund notification amount differs from the refund; operator attention needed")
+            return Self.amsAnswer(status: "F", code: "PARAM_ILLEGAL", httpStatus: .ok)
+        }
+        try await payments.applyRefund(report.event, to: refund.refundID, logger: logger)
+        return Self.acknowledgement
+    }
+
+    static func same(_ reported: AMSAmount, _ money: Money) -> Bool {
+        reported.currency == money.currency.code && reported.value == money.minorUnitsString
+    }
+
+    static var acknowledgement: Response {
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=UTF-8"
         return Response(

@@ -71,7 +71,7 @@ public struct AMSClient: PaymentProvider {
                 return .awaitingShopper(NextAction(type: .renderQRCode, url: code.codeValue), providerPaymentID: response.paymentId)
             }
             // U with no form: the outcome is unknown; the same paymentRequestId is asked again later.
-            throw ProviderUnavailable(reason: "pay answered \(response.result.resultStatus)/\(response.result.resultCode) without an action form")
+            throw ProviderUnavailable(reason: "pay answered \(response.result.resultStatus)/\(response.result.resultCode) without an action form", isTransportFailure: false)
         }
     }
 
@@ -81,9 +81,9 @@ public struct AMSClient: PaymentProvider {
         )
         guard response.result.resultStatus == "S" else {
             if response.result.resultStatus == "F", response.result.resultCode == "ORDER_NOT_EXIST" {
-                return .failed(code: "ORDER_NOT_EXIST")
+                return .notFound
             }
-            throw ProviderUnavailable(reason: "inquiryPayment answered \(response.result.resultStatus)/\(response.result.resultCode)")
+            throw ProviderUnavailable(reason: "inquiryPayment answered \(response.result.resultStatus)/\(response.result.resultCode)", isTransportFailure: false)
         }
         switch response.paymentStatus {
         case "SUCCESS":
@@ -93,6 +93,72 @@ public struct AMSClient: PaymentProvider {
             )
         case "FAIL", "CANCELLED":
             return .failed(code: response.paymentResultCode ?? response.paymentStatus ?? "FAIL")
+        default:
+            return .processing
+        }
+    }
+
+    public func cancelPayment(_ intent: PaymentIntent) async throws -> ProviderCancelResult {
+        let response: AMSCancelResponse = try await call(
+            "cancel", body: AMSCancelRequest(paymentRequestId: intent.orderID, paymentId: intent.providerPaymentID), orderID: intent.orderID
+        )
+        switch response.result.resultStatus {
+        case "S":
+            return .cancelled
+        case "F" where response.result.resultCode == "ORDER_NOT_EXIST":
+            return .notFound
+        case "F":
+            // Refused (paid, closed, too late): the payment's own state says what is true.
+            switch try await inquirePayment(intent) {
+            case .succeeded(let payTime, let wallet, let settleCurrency):
+                return .alreadyPaid(payTime: payTime, wallet: wallet, settleCurrency: settleCurrency)
+            case .failed:
+                return .cancelled
+            case .notFound:
+                return .notFound
+            case .processing:
+                throw ProviderUnavailable(reason: "cancel refused with \(response.result.resultCode) while the payment is processing", isTransportFailure: false)
+            }
+        default:
+            throw ProviderUnavailable(reason: "cancel answered \(response.result.resultStatus)/\(response.result.resultCode)", isTransportFailure: false)
+        }
+    }
+
+    public func startRefund(_ request: ProviderRefundRequest) async throws -> ProviderRefundStart {
+        let refund = request.refund
+        let body = AMSRefundRequest(
+            refundRequestId: refund.refundID, paymentId: request.intent.providerPaymentID, paymentRequestId: request.intent.orderID,
+            refundAmount: AMSAmount(currency: refund.amount.currency.code, value: refund.amount.minorUnitsString),
+            refundReason: refund.reason, refundNotifyUrl: configuration.notifyURL
+        )
+        let response: AMSRefundResponse = try await call("refund", body: body, orderID: request.intent.orderID)
+        switch (response.result.resultStatus, response.result.resultCode) {
+        case ("S", _):
+            return .succeeded(time: response.refundTime.flatMap(TimestampFormat.parse) ?? Date(), providerRefundID: response.refundId)
+        case ("U", "REFUND_IN_PROCESS"):
+            return .processing(providerRefundID: response.refundId)
+        case ("F", let code):
+            return .rejected(code: code, message: response.result.resultMessage ?? "")
+        default:
+            throw ProviderUnavailable(reason: "refund answered \(response.result.resultStatus)/\(response.result.resultCode)", isTransportFailure: false)
+        }
+    }
+
+    public func inquireRefund(_ request: ProviderRefundRequest) async throws -> ProviderRefundState {
+        let response: AMSRefundInquiryResponse = try await call(
+            "inquiryRefund", body: AMSRefundInquiryRequest(refundRequestId: request.refund.refundID), orderID: request.intent.orderID
+        )
+        guard response.result.resultStatus == "S" else {
+            if response.result.resultStatus == "F", ["ORDER_NOT_EXIST", "REFUND_NOT_EXIST"].contains(response.result.resultCode) {
+                return .notFound
+            }
+            throw ProviderUnavailable(reason: "inquiryRefund answered \(response.result.resultStatus)/\(response.result.resultCode)", isTransportFailure: false)
+        }
+        switch response.refundStatus {
+        case "SUCCESS":
+            return .succeeded(time: response.refundTime.flatMap(TimestampFormat.parse) ?? Date(), providerRefundID: response.refundId)
+        case "FAIL":
+            return .failed(code: "REFUND_FAILED")
         default:
             return .processing
         }

@@ -123,6 +123,55 @@ struct AMSInquiryResponse: Decodable {
     var grossSettlementAmount: AMSAmount?
 }
 
+struct AMSCancelRequest: Encodable {
+    var paymentRequestId: String
+    var paymentId: String?
+}
+
+struct AMSCancelResponse: Decodable {
+    var result: AMSResult
+    var paymentId: String?
+    var cancelTime: String?
+}
+
+struct AMSRefundRequest: Encodable {
+    var refundRequestId: String
+    var paymentId: String?
+    var paymentRequestId: String
+    var refundAmount: AMSAmount
+    var refundReason: String?
+    var refundNotifyUrl: String
+}
+
+struct AMSRefundResponse: Decodable {
+    var result: AMSResult
+    var refundId: String?
+    var refundTime: String?
+}
+
+struct AMSRefundInquiryRequest: Encodable {
+    var refundRequestId: String
+}
+
+struct AMSRefundInquiryResponse: Decodable {
+    var result: AMSResult
+    var refundStatus: String?
+    var refundId: String?
+    var refundTime: String?
+    var refundAmount: AMSAmount?
+}
+
+/// `notifyRefund`: what the provider posts to `refundNotifyUrl`.
+public struct AMSRefundNotification: Decodable, Sendable, Equatable {
+    public var notifyType: String
+    public var result: AMSResult?
+    public var refundStatus: String
+    public var refundRequestId: String
+    public var refundId: String?
+    public var refundAmount: AMSAmount?
+    public var refundTime: String?
+}
+
 /// `notifyPayment`: what the provider posts to `paymentNotifyUrl`.
 public struct AMSPaymentNotification: Decodable, Sendable, Equatable {
     public struct SettlementQuote: Decodable, Sendable, Equatable {

@@ -59,9 +59,15 @@ public struct CreateIntentRequest: Sendable, Equatable {
             throw .invalidParameter("expire_in_seconds", "must be between 60 and 86400")
         }
 
+        // Seed 000 lists settlement_currency at the top level; the contract also names it under aplus.
+        let topLevelSettlement = try fields.optionalString("settlement_currency")
+        if let topLevelSettlement, topLevelSettlement.count != 3 || Currency(code: topLevelSettlement) == nil {
+            throw .invalidParameter("settlement_currency", "must be a 3-letter ISO 4217 code in upper case")
+        }
+
         let methodFields = try fields.object("payment_method")
         let type = try methodFields.string("type")
-        let method: PaymentMethodSpec
+        var method: PaymentMethodSpec
         switch type {
         case "aplus":
             method = try aplusMethod(try requireChannelObject(methodFields, type: type))
@@ -69,6 +75,13 @@ public struct CreateIntentRequest: Sendable, Equatable {
             method = try alipayHKMethod(try requireChannelObject(methodFields, type: type), currency: currency)
         default:
             throw .invalidParameter(methodFields.name("type"), "must be one of aplus, alipayhk")
+        }
+
+        if let topLevelSettlement {
+            if let nested = method.settlementCurrency, nested != topLevelSettlement {
+                throw .invalidParameter("settlement_currency", "differs from payment_method.aplus.settlement_currency")
+            }
+            method.settlementCurrency = topLevelSettlement
         }
 
         if let minimum = walletMinimums[method.wallet], minimum.currency == currency.code,
@@ -93,6 +106,10 @@ public struct CreateIntentRequest: Sendable, Equatable {
             method.presentmentMode ?? "", method.terminalType ?? "", method.osType ?? "",
             method.settlementCurrency ?? "", expireInSeconds.map(String.init) ?? "",
         ]
+        return Self.hash(parts)
+    }
+
+    static func hash(_ parts: [String]) -> String {
         // Unit separators keep "a|b" + "c" distinct from "a" + "b|c".
         let digest = SHA256.hash(data: Data(parts.joined(separator: "\u{1F}").utf8))
         return digest.map { String(format: "%02x", $0) }.joined()
@@ -160,16 +177,20 @@ public struct CreateIntentRequest: Sendable, Equatable {
         do {
             return try Money.parse(text, currency: currency)
         } catch {
-            switch error {
-            case .notADecimal:
-                throw .invalidParameter(key, "must be a decimal string such as \"10.50\" (no sign, exponent or spaces)")
-            case .tooManyDecimals(let allowed):
-                throw .invalidParameter(key, "\(currency.code) allows at most \(allowed) decimal places")
-            case .tooManyIntegerDigits:
-                throw .invalidParameter(key, "must have at most 12 integer digits")
-            case .notPositive:
-                throw .invalidParameter(key, "must be greater than zero")
-            }
+            throw amountError(error, field: key, currency: currency)
+        }
+    }
+
+    static func amountError(_ error: Money.ParseError, field key: String, currency: Currency) -> GatewayError {
+        switch error {
+        case .notADecimal:
+            .invalidParameter(key, "must be a decimal string such as \"10.50\" (no sign, exponent or spaces)")
+        case .tooManyDecimals(let allowed):
+            .invalidParameter(key, "\(currency.code) allows at most \(allowed) decimal places")
+        case .tooManyIntegerDigits:
+            .invalidParameter(key, "must have at most 12 integer digits")
+        case .notPositive:
+            .invalidParameter(key, "must be greater than zero")
         }
     }
 

@@ -82,13 +82,15 @@ public struct PaymentIntent: Sendable, Equatable {
     public var refundedMinorUnits: Int64
     /// Hash of the create parameters, to tell a retry from a conflicting reuse of merchant_order_id.
     public var requestFingerprint: String
+    /// When the gateway first asks the provider about the payment if no result has arrived.
+    public var firstCheckAt: Date?
 
     public init(
         orderID: String, merchantUID: Int64, merchantOrderID: String, amount: Money, description: String,
         notifyURL: String?, returnURL: String?, method: PaymentMethodSpec, status: PaymentStatus = .pending,
         nextAction: NextAction? = nil, createTime: Date, expiresAt: Date, payTime: Date? = nil,
         providerPaymentID: String? = nil, walletUsed: String? = nil, settleCurrency: String? = nil,
-        failureCode: String? = nil, refundedMinorUnits: Int64 = 0, requestFingerprint: String
+        failureCode: String? = nil, refundedMinorUnits: Int64 = 0, requestFingerprint: String, firstCheckAt: Date? = nil
     ) {
         self.orderID = orderID
         self.merchantUID = merchantUID
@@ -109,5 +111,6 @@ public struct PaymentIntent: Sendable, Equatable {
         self.failureCode = failureCode
         self.refundedMinorUnits = refundedMinorUnits
         self.requestFingerprint = requestFingerprint
+        self.firstCheckAt = firstCheckAt
     }
 }

@@ -6,20 +6,26 @@ import Logging
 /// with the webhook it causes.
 public struct PaymentService: Sendable {
     public let intents: any PaymentIntentStore
+    public let refunds: any RefundStore
     public let provider: any PaymentProvider
     public let timestamps: TimestampFormat
     public let defaultExpirySeconds: Int64
+    public let reconciliation: ReconciliationSchedule
     public let now: @Sendable () -> Date
     private let downstreamStarts = SingleFlight<PaymentIntent>()
+    let refundStarts = SingleFlight<Refund>()
 
     public init(
-        intents: any PaymentIntentStore, provider: any PaymentProvider, timestamps: TimestampFormat,
-        defaultExpirySeconds: Int64 = 1800, now: @escaping @Sendable () -> Date = { Date() }
+        intents: any PaymentIntentStore, refunds: any RefundStore, provider: any PaymentProvider, timestamps: TimestampFormat,
+        defaultExpirySeconds: Int64 = 1800, reconciliation: ReconciliationSchedule = .standard,
+        now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.intents = intents
+        self.refunds = refunds
         self.provider = provider
         self.timestamps = timestamps
         self.defaultExpirySeconds = defaultExpirySeconds
+        self.reconciliation = reconciliation
         self.now = now
     }
 
@@ -34,7 +40,8 @@ public struct PaymentService: Sendable {
             notifyURL: request.notifyURL, returnURL: request.returnURL, method: request.method,
             createTime: createTime,
             expiresAt: createTime.addingTimeInterval(TimeInterval(request.expireInSeconds ?? defaultExpirySeconds)),
-            requestFingerprint: request.fingerprint
+            requestFingerprint: request.fingerprint,
+            firstCheckAt: createTime.addingTimeInterval(reconciliation.first.timeInterval)
         )
         let intent: PaymentIntent
         switch try await intents.insert(candidate) {
@@ -116,6 +123,47 @@ public struct PaymentService: Sendable {
         }
     }
 
+    /// Cancels a PENDING intent: the downstream payment is cancelled first, and if the shopper paid
+    /// meanwhile the intent becomes SUCCEEDED and the cancel is refused (40901). A CANCELLED intent
+    /// is answered unchanged.
+    public func cancel(merchantUID: Int64, orderID: String?, merchantOrderID: String?, logger: Logger) async throws -> PaymentIntent {
+        let intent = try await find(merchantUID: merchantUID, orderID: orderID, merchantOrderID: merchantOrderID)
+        switch intent.status {
+        case .cancelled:
+            return intent
+        case .succeeded:
+            throw GatewayError(.invalidState, "status: the intent is SUCCEEDED and cannot be cancelled; refund it instead")
+        case .pending:
+            let result = try await cancelDownstream(intent, reason: "MERCHANT_CANCELLED", logger: logger)
+            guard result.status != .succeeded else {
+                throw GatewayError(.invalidState, "status: the shopper paid before the cancel reached the wallet; the intent is SUCCEEDED")
+            }
+            return result
+        }
+    }
+
+    /// Asks the provider to cancel, then records what it says. Throws 50300 when it cannot be asked.
+    func cancelDownstream(_ intent: PaymentIntent, reason: String, logger: Logger) async throws -> PaymentIntent {
+        let result: ProviderCancelResult
+        do {
+            result = try await provider.cancelPayment(intent)
+        } catch let unavailable as ProviderUnavailable {
+            logger.warning("provider unavailable on cancel", metadata: ["order_id": "\(intent.orderID)", "reason": "\(unavailable.reason)"])
+            throw GatewayError(.providerUnavailable, "the wallet provider did not answer; the intent is still PENDING, retry the cancel", retryAfterSeconds: 5)
+        }
+        switch result {
+        case .cancelled, .notFound:
+            return try await apply(.cancelConfirmed(reason: reason), to: intent.orderID, logger: logger)
+        case .alreadyPaid(let payTime, let wallet, let settleCurrency):
+            if payTime > intent.expiresAt {
+                logger.warning("payment made after the intent expired; recorded as SUCCEEDED, operator attention needed", metadata: [
+                    "order_id": "\(intent.orderID)",
+                ])
+            }
+            return try await apply(.providerSucceeded(payTime: payTime, wallet: wallet, settleCurrency: settleCurrency), to: intent.orderID, logger: logger)
+        }
+    }
+
     /// Finds a merchant's intent by `order_id` and/or `merchant_order_id`.
     public func find(merchantUID: Int64, orderID: String?, merchantOrderID: String?) async throws -> PaymentIntent {
         let intent: PaymentIntent?
@@ -137,14 +185,7 @@ public struct PaymentService: Sendable {
 /// The merchant-facing webhook bodies (seed 000's `payment_success` and its siblings).
 public enum WebhookPayload {
     public static func event(_ kind: WebhookEvent.Kind, for intent: PaymentIntent, at time: Date, timestamps: TimestampFormat) -> WebhookEvent {
-        var data: [String: JSONValue] = [
-            "uid": .number(String(intent.merchantUID)),
-            "order_id": .string(intent.orderID),
-            "merchant_order_id": .string(intent.merchantOrderID),
-            "order_amount": .string(intent.amount.decimalString),
-            "order_currency": .string(intent.amount.currency.code),
-            "create_time": .string(timestamps.string(from: intent.createTime)),
-        ]
+        var data = intentFields(intent, timestamps: timestamps)
         switch kind {
         case .paymentSuccess:
             data["settle_currency"] = .string(intent.settleCurrency ?? intent.method.settlementCurrency ?? intent.amount.currency.code)
@@ -152,12 +193,48 @@ public enum WebhookPayload {
         case .paymentCancelled:
             data["cancel_time"] = .string(timestamps.string(from: time))
             data["reason"] = .string(intent.failureCode ?? "CANCELLED")
+        case .refundSuccess, .refundFailed:
+            break
         }
+        return make(kind, data: data, intent: intent, at: time)
+    }
+
+    /// `refund_success` / `refund_failed`: the intent's identifiers and the refund's.
+    public static func event(_ kind: WebhookEvent.Kind, for refund: Refund, of intent: PaymentIntent, at time: Date, timestamps: TimestampFormat) -> WebhookEvent {
+        var data = intentFields(intent, timestamps: timestamps)
+        data["refund_id"] = .string(refund.refundID)
+        data["merchant_refund_id"] = .string(refund.merchantRefundID)
+        data["refund_amount"] = .string(refund.amount.decimalString)
+        data["refund_currency"] = .string(refund.amount.currency.code)
+        data["refund_status"] = .string(refund.status.rawValue)
+        data["refund_create_time"] = .string(timestamps.string(from: refund.createTime))
+        data["finish_time"] = .string(timestamps.string(from: refund.finishTime ?? time))
+        data["refunded_amount"] = .string(Money(minorUnits: intent.refundedMinorUnits, currency: intent.amount.currency).decimalString)
+        if let reason = refund.reason { data["reason"] = .string(reason) }
+        if let code = refund.failureCode { data["failure_code"] = .string(code) }
+        return make(kind, data: data, intent: intent, at: time)
+    }
+
+    static func intentFields(_ intent: PaymentIntent, timestamps: TimestampFormat) -> [String: JSONValue] {
+        [
+            "uid": .number(String(intent.merchantUID)),
+            "order_id": .string(intent.orderID),
+            "merchant_order_id": .string(intent.merchantOrderID),
+            "order_amount": .string(intent.amount.decimalString),
+            "order_currency": .string(intent.amount.currency.code),
+            "create_time": .string(timestamps.string(from: intent.createTime)),
+        ]
+    }
+
+    static func make(_ kind: WebhookEvent.Kind, data: [String: JSONValue], intent: PaymentIntent, at time: Date) -> WebhookEvent {
         let document = JSONValue.object(["notify_type": .string(kind.rawValue), "data": .object(data)])
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         // Encoding a JSONValue tree cannot fail.
         let body = String(decoding: try! encoder.encode(document), as: UTF8.self)
-        return WebhookEvent(id: Identifier.webhookEvent(), merchantUID: intent.merchantUID, orderID: intent.orderID, kind: kind, body: body, createdAt: time, notifyURL: intent.notifyURL)
+        return WebhookEvent(
+            id: Identifier.webhookEvent(), merchantUID: intent.merchantUID, orderID: intent.orderID, kind: kind, body: body,
+            createdAt: time, notifyURL: intent.notifyURL
+        )
     }
 }

@@ -8,6 +8,9 @@ public enum PaymentEvent: Sendable, Equatable {
     case providerFailed(code: String)
     /// The provider answered the pay call with what the shopper needs next.
     case providerAwaitingShopper(NextAction, providerPaymentID: String?)
+    /// The provider confirmed the payment cannot be paid any more: cancelled at the merchant's
+    /// request or because the intent expired (`reason`: MERCHANT_CANCELLED, EXPIRED).
+    case cancelConfirmed(reason: String)
 }
 
 /// The decision of the state machine for one event.
@@ -39,6 +42,16 @@ public enum PaymentStateMachine {
             next.failureCode = code
             next.nextAction = nil
             return .apply(next, notification: .paymentCancelled)
+        case (.pending, .cancelConfirmed(let reason)):
+            var next = intent
+            next.status = .cancelled
+            next.failureCode = reason
+            next.nextAction = nil
+            return .apply(next, notification: .paymentCancelled)
+        case (.cancelled, .cancelConfirmed):
+            return .ignore(reason: "already cancelled")
+        case (.succeeded, .cancelConfirmed):
+            return .conflict(reason: "provider confirmed a cancel but the intent succeeded")
         case (.pending, .providerAwaitingShopper(let action, let providerPaymentID)):
             var next = intent
             next.nextAction = action

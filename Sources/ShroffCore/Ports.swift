@@ -95,13 +95,58 @@ public enum ProviderPaymentState: Sendable, Equatable {
     case processing
     case succeeded(payTime: Date, wallet: String?, settleCurrency: String?)
     case failed(code: String)
+    /// The provider has no such payment (the pay call never arrived, or has not yet).
+    case notFound
+}
+
+/// The provider's answer to cancelling a payment.
+public enum ProviderCancelResult: Sendable, Equatable {
+    case cancelled
+    /// Too late: the shopper paid.
+    case alreadyPaid(payTime: Date, wallet: String?, settleCurrency: String?)
+    /// The provider never had the payment; nothing can be paid.
+    case notFound
+}
+
+/// A refund as the gateway asks the provider to make it.
+public struct ProviderRefundRequest: Sendable, Equatable {
+    public let refund: Refund
+    public let intent: PaymentIntent
+
+    public init(refund: Refund, intent: PaymentIntent) {
+        self.refund = refund
+        self.intent = intent
+    }
+}
+
+/// The provider's answer to a refund call.
+public enum ProviderRefundStart: Sendable, Equatable {
+    case succeeded(time: Date, providerRefundID: String?)
+    /// Accepted; the result comes by notification or inquiry.
+    case processing(providerRefundID: String?)
+    case rejected(code: String, message: String)
+}
+
+/// The provider's view of a refund, from an inquiry.
+public enum ProviderRefundState: Sendable, Equatable {
+    case processing
+    case succeeded(time: Date, providerRefundID: String?)
+    case failed(code: String)
+    case notFound
 }
 
 /// Why a provider call has no answer we can act on. The payment may or may not exist downstream,
 /// so the intent stays PENDING and the same request id is used again.
 public struct ProviderUnavailable: Error, Sendable, Equatable, CustomStringConvertible {
     public let reason: String
-    public init(reason: String) { self.reason = reason }
+    /// True when the provider could not be reached or gave no usable answer (counts towards the
+    /// circuit breaker); false when it answered "unknown" (U) itself.
+    public let isTransportFailure: Bool
+
+    public init(reason: String, isTransportFailure: Bool = true) {
+        self.reason = reason
+        self.isTransportFailure = isTransportFailure
+    }
     public var description: String { "provider unavailable: \(reason)" }
 }
 
@@ -112,6 +157,63 @@ public protocol PaymentProvider: Sendable {
     func startPayment(_ request: ProviderPaymentRequest) async throws -> ProviderPaymentStart
     /// Asks the provider about a payment.
     func inquirePayment(_ intent: PaymentIntent) async throws -> ProviderPaymentState
+    /// Cancels an unpaid payment (or learns that it was paid).
+    func cancelPayment(_ intent: PaymentIntent) async throws -> ProviderCancelResult
+    /// Starts (or, with the same refund id, idempotently re-asks about) a refund.
+    func startRefund(_ request: ProviderRefundRequest) async throws -> ProviderRefundStart
+    func inquireRefund(_ request: ProviderRefundRequest) async throws -> ProviderRefundState
+}
+
+/// What `RefundStore.insertRefund` found, decided atomically with the insert.
+public enum RefundInsertOutcome: Sendable, Equatable {
+    case inserted(Refund)
+    /// A refund with the same merchant_refund_id already existed.
+    case existing(Refund)
+    /// The intent cannot be refunded in its status.
+    case notRefundable(PaymentStatus)
+    /// The refund would take the non-failed refunds over the intent's amount.
+    case exceedsRefundable(remainingMinorUnits: Int64)
+}
+
+public enum RefundTransitionOutcome: Sendable, Equatable {
+    case applied(Refund, PaymentIntent, WebhookEvent?)
+    case unchanged(Refund, RefundTransition)
+    case notFound
+}
+
+/// A payment intent or refund due for a look at the provider, with how many looks it had.
+public struct DueCheck<Item: Sendable & Equatable>: Sendable, Equatable {
+    public let item: Item
+    public let checks: Int
+
+    public init(item: Item, checks: Int) {
+        self.item = item
+        self.checks = checks
+    }
+}
+
+/// Persistence of refunds, and the reconciliation schedule of intents and refunds.
+public protocol RefundStore: Sendable {
+    /// In one transaction: refuses a second merchant_refund_id, a refund of an intent that is not
+    /// SUCCEEDED and one that takes the non-failed refunds over the intent's amount; else inserts.
+    func insertRefund(_ refund: Refund) async throws -> RefundInsertOutcome
+    func refund(refundID: String) async throws -> Refund?
+    func refund(merchantUID: Int64, refundID: String) async throws -> Refund?
+    func refund(merchantUID: Int64, merchantRefundID: String) async throws -> Refund?
+    /// In one transaction: the refund's change, the intent's refunded amount when it succeeds, and
+    /// the webhook it causes.
+    func transitionRefund(
+        refundID: String,
+        decide: @Sendable (Refund) -> RefundTransition,
+        makeEvent: @Sendable (Refund, PaymentIntent, WebhookEvent.Kind) -> WebhookEvent
+    ) async throws -> RefundTransitionOutcome
+
+    /// Leases PENDING intents whose next provider check is due (so other nodes skip them for `lease`).
+    func claimDueIntentChecks(now: Date, limit: Int, lease: Duration) async throws -> [DueCheck<PaymentIntent>]
+    func scheduleIntentCheck(orderID: String, at: Date, checks: Int) async throws
+    /// Leases PROCESSING refunds whose next provider check is due.
+    func claimDueRefundChecks(now: Date, limit: Int, lease: Duration) async throws -> [DueCheck<Refund>]
+    func scheduleRefundCheck(refundID: String, at: Date, checks: Int) async throws
 }
 
 /// Whether the database answers, for the readiness probe.

@@ -5,6 +5,8 @@ public struct WebhookEvent: Sendable, Equatable {
     public enum Kind: String, Sendable, Codable {
         case paymentSuccess = "payment_success"
         case paymentCancelled = "payment_cancelled"
+        case refundSuccess = "refund_success"
+        case refundFailed = "refund_failed"
     }
 
     /// Stable across every delivery attempt (`webhook-id`).

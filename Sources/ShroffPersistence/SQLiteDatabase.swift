@@ -178,5 +178,34 @@ enum SQLiteMigrations {
             "ALTER TABLE merchants ADD COLUMN previous_webhook_secret TEXT",
             "ALTER TABLE merchants ADD COLUMN previous_webhook_secret_expires_at INTEGER",
         ]),
+        // Refunds, and the reconciliation schedule of intents (and refunds).
+        Migration(version: 3, statements: [
+            "ALTER TABLE payment_intents ADD COLUMN check_at INTEGER",
+            "ALTER TABLE payment_intents ADD COLUMN check_count INTEGER NOT NULL DEFAULT 0",
+            "UPDATE payment_intents SET check_at = create_time WHERE status = 'PENDING'",
+            "CREATE INDEX payment_intents_check ON payment_intents (status, check_at)",
+            """
+            CREATE TABLE refunds (
+                refund_id TEXT PRIMARY KEY,
+                merchant_uid INTEGER NOT NULL REFERENCES merchants(uid),
+                order_id TEXT NOT NULL REFERENCES payment_intents(order_id),
+                merchant_refund_id TEXT NOT NULL,
+                amount_minor INTEGER NOT NULL,
+                currency TEXT NOT NULL,
+                reason TEXT,
+                status TEXT NOT NULL,
+                provider_refund_id TEXT,
+                failure_code TEXT,
+                create_time INTEGER NOT NULL,
+                finish_time INTEGER,
+                request_fingerprint TEXT NOT NULL,
+                check_at INTEGER,
+                check_count INTEGER NOT NULL DEFAULT 0,
+                UNIQUE (merchant_uid, merchant_refund_id)
+            )
+            """,
+            "CREATE INDEX refunds_order ON refunds (order_id)",
+            "CREATE INDEX refunds_check ON refunds (status, check_at)",
+        ]),
     ]
 }

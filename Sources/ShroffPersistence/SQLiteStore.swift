@@ -120,8 +120,8 @@ public struct SQLiteStore: MerchantStore, PaymentIntentStore, SecretStore, Datab
                     order_id, merchant_uid, merchant_order_id, amount_minor, currency, description, notify_url,
                     return_url, method, status, next_action_type, next_action_url, create_time, expires_at, pay_time,
                     provider_payment_id, wallet_used, settle_currency, failure_code, refunded_minor,
-                    request_fingerprint, updated_at
-                ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    request_fingerprint, updated_at, check_at
+                ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
                 [.text(intent.orderID), .integer(Int(intent.merchantUID)), .text(intent.merchantOrderID)]
                     + [
@@ -133,6 +133,7 @@ public struct SQLiteStore: MerchantStore, PaymentIntentStore, SecretStore, Datab
                         .optionalText(intent.providerPaymentID), .optionalText(intent.walletUsed),
                         .optionalText(intent.settleCurrency), .optionalText(intent.failureCode),
                         .integer(Int(intent.refundedMinorUnits)), .text(intent.requestFingerprint), .millis(Date()),
+                        .millis(intent.firstCheckAt ?? intent.createTime),
                     ]
             )
             return .inserted(intent)
@@ -181,27 +182,31 @@ public struct SQLiteStore: MerchantStore, PaymentIntentStore, SecretStore, Datab
                 """
                 UPDATE payment_intents SET status = ?, next_action_type = ?, next_action_url = ?, pay_time = ?,
                     provider_payment_id = ?, wallet_used = ?, settle_currency = ?, failure_code = ?,
-                    refunded_minor = ?, updated_at = ?
+                    refunded_minor = ?, updated_at = ?,
+                    check_at = CASE WHEN ? = 'PENDING' THEN check_at ELSE NULL END
                 WHERE order_id = ?
                 """,
-                Self.mutableColumns(next) + [.millis(Date()), .text(orderID)]
+                Self.mutableColumns(next) + [.millis(Date()), .text(next.status.rawValue), .text(orderID)]
             )
             let event = notification.map { makeEvent(next, $0) }
-            if let event {
-                _ = try await connection.query(
-                    """
-                    INSERT INTO webhook_events (id, merchant_uid, order_id, kind, body, created_at, notify_url, status, next_attempt_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?)
-                    """,
-                    [
-                        .text(event.id), .integer(Int(event.merchantUID)), .text(event.orderID),
-                        .text(event.kind.rawValue), .text(event.body), .millis(event.createdAt),
-                        .optionalText(event.notifyURL), .millis(event.createdAt),
-                    ]
-                )
-            }
+            if let event { try await Self.insertEvent(event, on: connection) }
             return .applied(next, event)
         }
+    }
+
+    /// Writes an outbox event; callers run it inside the transaction of the change that causes it.
+    static func insertEvent(_ event: WebhookEvent, on connection: SQLiteConnection) async throws {
+        _ = try await connection.query(
+            """
+            INSERT INTO webhook_events (id, merchant_uid, order_id, kind, body, created_at, notify_url, status, next_attempt_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?)
+            """,
+            [
+                .text(event.id), .integer(Int(event.merchantUID)), .text(event.orderID),
+                .text(event.kind.rawValue), .text(event.body), .millis(event.createdAt),
+                .optionalText(event.notifyURL), .millis(event.createdAt),
+            ]
+        )
     }
 
     public func webhookEvents(orderID: String) async throws -> [WebhookEvent] {

@@ -1,0 +1,194 @@
+import Foundation
+import Logging
+
+extension PaymentService {
+    /// Creates a refund of a SUCCEEDED intent and starts it downstream. Idempotent on
+    /// merchant_refund_id; the refundable amount is never exceeded, even by racing requests.
+    public func createRefund(_ request: CreateRefundRequest, merchant: Merchant, logger: Logger) async throws -> Refund {
+        let intent = try await find(merchantUID: merchant.uid, orderID: request.orderID, merchantOrderID: request.merchantOrderID)
+        let amount = try request.amount(in: intent.amount.currency)
+        if let wallet = intent.walletUsed, let minimum = CreateIntentRequest.walletMinimums[wallet],
+           minimum.currency == amount.currency.code, amount.minorUnits < minimum.minorUnits {
+            let floor = Money(minorUnits: minimum.minorUnits, currency: amount.currency)
+            throw GatewayError(.rejected, "amount: \(wallet) refunds at least \(floor.decimalString) \(amount.currency.code)")
+        }
+        let time = now()
+        let candidate = Refund(
+            refundID: Identifier.refund(at: time), merchantUID: merchant.uid, orderID: intent.orderID,
+            merchantRefundID: request.merchantRefundID, amount: amount, reason: request.reason, createTime: time,
+            requestFingerprint: request.fingerprint(orderID: intent.orderID, amount: amount)
+        )
+        let refund: Refund
+        switch try await refunds.insertRefund(candidate) {
+        case .inserted(let inserted):
+            refund = inserted
+            logger.info("refund created", metadata: ["refund_id": "\(refund.refundID)", "order_id": "\(refund.orderID)"])
+        case .existing(let existing):
+            guard existing.requestFingerprint == candidate.requestFingerprint else {
+                throw GatewayError(.duplicateRequest, "merchant_refund_id: \(existing.merchantRefundID) was already used with different parameters")
+            }
+            guard existing.status == .processing, existing.providerRefundID == nil else { return existing }
+            refund = existing
+        case .notRefundable(let status):
+            throw GatewayError(.invalidState, "status: only SUCCEEDED intents can be refunded; this one is \(status.rawValue)")
+        case .exceedsRefundable(let remaining):
+            let left = Money(minorUnits: remaining, currency: amount.currency)
+            throw GatewayError(.rejected, "amount: exceeds the refundable amount; \(left.decimalString) \(amount.currency.code) can still be refunded")
+        }
+        return try await refundStarts.run(refund.refundID) {
+            if let current = try await refunds.refund(refundID: refund.refundID), current.status != .processing || current.providerRefundID != nil {
+                return current
+            }
+            return try await startRefundDownstream(refund, intent: intent, logger: logger)
+        }
+    }
+
+    func startRefundDownstream(_ refund: Refund, intent: PaymentIntent, logger: Logger) async throws -> Refund {
+        let start: ProviderRefundStart
+        do {
+            start = try await provider.startRefund(ProviderRefundRequest(refund: refund, intent: intent))
+        } catch let unavailable as ProviderUnavailable {
+            logger.warning("provider unavailable on refund", metadata: ["refund_id": "\(refund.refundID)", "reason": "\(unavailable.reason)"])
+            throw GatewayError(
+                .providerUnavailable,
+                "the wallet provider did not answer; the refund is PROCESSING and will be completed, or retry with the same merchant_refund_id",
+                retryAfterSeconds: 5
+            )
+        }
+        switch start {
+        case .succeeded(let time, let providerRefundID):
+            return try await applyRefund(.providerSucceeded(time: time, providerRefundID: providerRefundID), to: refund.refundID, logger: logger)
+        case .processing(let providerRefundID):
+            return try await applyRefund(.providerAccepted(providerRefundID: providerRefundID), to: refund.refundID, logger: logger)
+        case .rejected(let code, let message):
+            _ = try await applyRefund(.providerFailed(code: code, time: now()), to: refund.refundID, logger: logger)
+            throw GatewayError(.rejected, "amount: the wallet provider rejected the refund: \(code) (\(message))", providerCode: code)
+        }
+    }
+
+    /// Applies a provider event to a refund through its state machine, with its webhook.
+    @discardableResult
+    public func applyRefund(_ event: RefundEvent, to refundID: String, logger: Logger) async throws -> Refund {
+        let timestamps = self.timestamps
+        let now = self.now
+        let outcome = try await refunds.transitionRefund(
+            refundID: refundID,
+            decide: { RefundStateMachine.transition($0, on: event) },
+            makeEvent: { refund, intent, kind in WebhookPayload.event(kind, for: refund, of: intent, at: now(), timestamps: timestamps) }
+        )
+        switch outcome {
+        case .applied(let refund, _, let webhook):
+            logger.info("refund changed", metadata: [
+                "refund_id": "\(refundID)", "status": "\(refund.status.rawValue)", "webhook_id": "\(webhook?.id ?? "-")",
+            ])
+            return refund
+        case .unchanged(let refund, .conflict(let reason)):
+            logger.error("provider contradicts a final refund state; operator attention needed", metadata: [
+                "refund_id": "\(refundID)", "reason": "\(reason)",
+            ])
+            return refund
+        case .unchanged(let refund, _):
+            return refund
+        case .notFound:
+            throw GatewayError(.notFound, "refund_id: no such refund")
+        }
+    }
+
+    /// Finds a merchant's refund by `refund_id` or `merchant_refund_id`.
+    public func findRefund(merchantUID: Int64, refundID: String?, merchantRefundID: String?) async throws -> Refund {
+        let refund: Refund?
+        if let refundID {
+            refund = try await refunds.refund(merchantUID: merchantUID, refundID: refundID)
+            if let refund, let merchantRefundID, refund.merchantRefundID != merchantRefundID {
+                throw GatewayError.invalidParameter("merchant_refund_id", "does not belong to refund_id \(refundID)")
+            }
+        } else if let merchantRefundID {
+            refund = try await refunds.refund(merchantUID: merchantUID, merchantRefundID: merchantRefundID)
+        } else {
+            throw GatewayError.invalidParameter("refund_id", "refund_id or merchant_refund_id is required")
+        }
+        guard let refund else { throw GatewayError(.notFound, "refund_id: no such refund") }
+        return refund
+    }
+}
+
+extension PaymentService {
+    /// One round of reconciliation: asks the provider about PENDING intents and PROCESSING refunds
+    /// whose result is late, and cancels intents past their expiry. Safe on several nodes at once:
+    /// each item is leased to one of them, and every change goes through the state machines.
+    /// Returns how many items were looked at.
+    @discardableResult
+    public func reconcileDue(limit: Int = 32, logger: Logger) async throws -> Int {
+        let intents = try await refunds.claimDueIntentChecks(now: now(), limit: limit, lease: reconciliation.lease)
+        for due in intents {
+            await reconcile(due, logger: logger)
+        }
+        let dueRefunds = try await refunds.claimDueRefundChecks(now: now(), limit: limit, lease: reconciliation.lease)
+        for due in dueRefunds {
+            await reconcile(due, logger: logger)
+        }
+        return intents.count + dueRefunds.count
+    }
+
+    func reconcile(_ due: DueCheck<PaymentIntent>, logger: Logger) async {
+        let intent = due.item
+        var logger = logger
+        logger[metadataKey: "order_id"] = "\(intent.orderID)"
+        let checks = due.checks + 1
+        var next = now().addingTimeInterval(reconciliation.wait(afterChecks: checks).timeInterval)
+        do {
+            if now() >= intent.expiresAt {
+                logger.info("payment intent expired; cancelling downstream")
+                let result = try await cancelDownstream(intent, reason: "EXPIRED", logger: logger)
+                if result.status != .pending { return }
+            } else {
+                switch try await provider.inquirePayment(intent) {
+                case .succeeded(let payTime, let wallet, let settleCurrency):
+                    logger.info("reconciliation found the payment paid")
+                    _ = try await apply(.providerSucceeded(payTime: payTime, wallet: wallet, settleCurrency: settleCurrency), to: intent.orderID, logger: logger)
+                    return
+                case .failed(let code):
+                    logger.info("reconciliation found the payment failed", metadata: ["code": "\(code)"])
+                    _ = try await apply(.providerFailed(code: code), to: intent.orderID, logger: logger)
+                    return
+                case .processing, .notFound:
+                    // Never later than the expiry, so expiry is on time.
+                    next = min(next, intent.expiresAt)
+                }
+            }
+        } catch {
+            logger.info("reconciliation could not reach the provider; will retry", metadata: ["error": "\(error)"])
+        }
+        try? await refunds.scheduleIntentCheck(orderID: intent.orderID, at: next, checks: checks)
+    }
+
+    func reconcile(_ due: DueCheck<Refund>, logger: Logger) async {
+        let refund = due.item
+        var logger = logger
+        logger[metadataKey: "refund_id"] = "\(refund.refundID)"
+        let checks = due.checks + 1
+        do {
+            guard let intent = try await intents.intent(orderID: refund.orderID) else { return }
+            let request = ProviderRefundRequest(refund: refund, intent: intent)
+            switch try await provider.inquireRefund(request) {
+            case .succeeded(let time, let providerRefundID):
+                _ = try await applyRefund(.providerSucceeded(time: time, providerRefundID: providerRefundID), to: refund.refundID, logger: logger)
+                return
+            case .failed(let code):
+                _ = try await applyRefund(.providerFailed(code: code, time: now()), to: refund.refundID, logger: logger)
+                return
+            case .notFound:
+                // The refund call never arrived: send it again, same refundRequestId (idempotent).
+                logger.info("provider has no record of the refund; sending it again")
+                let current = try await startRefundDownstream(refund, intent: intent, logger: logger)
+                if current.status != .processing { return }
+            case .processing:
+                break
+            }
+        } catch {
+            logger.info("refund reconciliation could not finish; will retry", metadata: ["error": "\(error)"])
+        }
+        let next = now().addingTimeInterval(reconciliation.wait(afterChecks: checks).timeInterval)
+        try? await refunds.scheduleRefundCheck(refundID: refund.refundID, at: next, checks: checks)
+    }
+}
