@@ -19,13 +19,17 @@ public func buildApplication(
     let store = SQLiteStore(database: database)
 
     let connection = try ProviderConnection.make(configuration: configuration, logger: logger)
-    let provider = ResilientProvider(
-        wrapping: connection.client,
-        breaker: CircuitBreaker(
-            failureThreshold: configuration.circuitBreakerFailures, openDuration: configuration.circuitBreakerOpenDuration
-        ),
-        retryDelays: configuration.providerRetryDelays
-    )
+    func resilient(_ provider: any PaymentProvider) -> ResilientProvider {
+        ResilientProvider(
+            wrapping: provider,
+            breaker: CircuitBreaker(
+                failureThreshold: configuration.circuitBreakerFailures, openDuration: configuration.circuitBreakerOpenDuration
+            ),
+            retryDelays: configuration.providerRetryDelays
+        )
+    }
+    let router = ProviderRouter(ams: resilient(connection.client), wap: connection.wap.map(resilient))
+    let provider = router
     let payments = PaymentService(
         intents: store, refunds: store, provider: provider, timestamps: configuration.timestamps,
         defaultExpirySeconds: configuration.defaultExpirySeconds, reconciliation: configuration.reconciliation
@@ -42,10 +46,10 @@ public func buildApplication(
             """)
     }
 
-    let router = Router(context: AppRequestContext.self)
-    router.add(middleware: EnvelopeMiddleware())
-    router.get("healthz") { _, context in try Envelope.ok(["status": "up"], context: context) }
-    router.get("readyz") { _, context in
+    let httpRouter = Router(context: AppRequestContext.self)
+    httpRouter.add(middleware: EnvelopeMiddleware())
+    httpRouter.get("healthz") { _, context in try Envelope.ok(["status": "up"], context: context) }
+    httpRouter.get("readyz") { _, context in
         do {
             try await store.ping()
         } catch {
@@ -57,19 +61,21 @@ public func buildApplication(
     let api = MerchantAPI(
         merchants: store, payments: payments, tokens: tokens,
         rateLimiter: RateLimiter(perSecond: configuration.rateLimitPerSecond, burst: configuration.rateLimitBurst),
-        timestamps: configuration.timestamps
+        timestamps: configuration.timestamps, supportsFlow: router.supports
     )
-    api.register(on: router)
-    WebhookAPI(merchants: store, webhooks: store, timestamps: configuration.timestamps).register(on: api.authenticatedGroup(router))
+    api.register(on: httpRouter)
+    WebhookAPI(merchants: store, webhooks: store, timestamps: configuration.timestamps).register(on: api.authenticatedGroup(httpRouter))
     ProviderCallbacks(
         receiver: AMSNotificationReceiver(providerPublicKey: connection.client.configuration.providerPublicKey),
         intents: store, refunds: store, payments: payments,
-        signedPath: URL(string: connection.client.configuration.notifyURL)?.path ?? ProviderCallbacks.amsNotifyPath
-    ).register(on: router)
-    connection.sandbox?.register(on: router)
+        signedPath: URL(string: connection.client.configuration.notifyURL)?.path ?? ProviderCallbacks.amsNotifyPath,
+        wap: connection.wap.map(WAPNotificationReceiver.init(client:))
+    ).register(on: httpRouter)
+    connection.sandbox?.register(on: httpRouter)
+    httpRouter.get("checkout/complete") { _, _ in CheckoutPage.complete }
 
     return Application(
-        router: router,
+        router: httpRouter,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "shroff"),
         services: [
             ResourceCloser(database: database, sandbox: connection.sandbox, logger: logger),
@@ -95,6 +101,7 @@ public func buildApplication(
 /// The AMS client the gateway uses, and the embedded sandbox it talks to when there is one.
 struct ProviderConnection {
     let client: AMSClient
+    let wap: WAPClient?
     let sandbox: SandboxProvider?
 
     static func make(configuration: GatewayConfiguration, logger: Logger) throws -> ProviderConnection {
@@ -117,8 +124,21 @@ struct ProviderConnection {
                 providerPublicKey: try RSAKeyText.publicKey(keys.providerPublicKeyPEM, role: "sandbox provider public key"),
                 notifyURL: loopback + notifyPath, requestTimeout: .seconds(configuration.providerTimeoutSeconds)
             )
+            let wap = WAPConfiguration(
+                gatewayURL: loopback + "/gateway.do", partner: SandboxDefaults.wapPartner,
+                signType: configuration.sandboxWAPSignType == .md5
+                    ? .md5(key: keys.wapMD5Key)
+                    : .rsa2(
+                        merchantPrivateKey: try RSAKeyText.privateKey(keys.gatewayPrivateKeyPEM, role: "sandbox gateway private key"),
+                        providerPublicKey: try RSAKeyText.publicKey(keys.providerPublicKeyPEM, role: "sandbox provider public key")
+                    ),
+                notifyURL: loopback + ProviderCallbacks.wapNotifyPath,
+                defaultReturnURL: configuration.publicBaseURL + "/checkout/complete",
+                requestTimeout: .seconds(configuration.providerTimeoutSeconds)
+            )
             return ProviderConnection(
-                client: AMSClient(configuration: ams, timestamps: configuration.timestamps, logger: logger), sandbox: sandbox
+                client: AMSClient(configuration: ams, timestamps: configuration.timestamps, logger: logger),
+                wap: WAPClient(configuration: wap, logger: logger), sandbox: sandbox
             )
         case .remote(let remote):
             let ams = AMSConfiguration(
@@ -128,8 +148,34 @@ struct ProviderConnection {
                 notifyURL: configuration.publicBaseURL + notifyPath,
                 requestTimeout: .seconds(configuration.providerTimeoutSeconds)
             )
+            var wap: WAPClient?
+            if let remoteWAP = remote.wap {
+                let signType: WAPSignType
+                switch remoteWAP.signType {
+                case .md5:
+                    guard let key = remoteWAP.md5Key else { throw ConfigurationError(description: "SHROFF_WAP_MD5_KEY is required for MD5") }
+                    signType = .md5(key: key)
+                case .rsa2:
+                    guard let privateKey = remoteWAP.merchantPrivateKey, let publicKey = remoteWAP.providerPublicKey else {
+                        throw ConfigurationError(description: "SHROFF_WAP_PRIVATE_KEY and SHROFF_WAP_PROVIDER_PUBLIC_KEY are required for RSA2")
+                    }
+                    signType = .rsa2(
+                        merchantPrivateKey: try RSAKeyText.privateKey(privateKey, role: "SHROFF_WAP_PRIVATE_KEY"),
+                        providerPublicKey: try RSAKeyText.publicKey(publicKey, role: "SHROFF_WAP_PROVIDER_PUBLIC_KEY")
+                    )
+                }
+                wap = WAPClient(
+                    configuration: WAPConfiguration(
+                        gatewayURL: remoteWAP.gatewayURL, partner: remoteWAP.partner, signType: signType,
+                        notifyURL: configuration.publicBaseURL + ProviderCallbacks.wapNotifyPath,
+                        defaultReturnURL: configuration.publicBaseURL + "/checkout/complete",
+                        requestTimeout: .seconds(configuration.providerTimeoutSeconds)
+                    ),
+                    logger: logger
+                )
+            }
             return ProviderConnection(
-                client: AMSClient(configuration: ams, timestamps: configuration.timestamps, logger: logger), sandbox: nil
+                client: AMSClient(configuration: ams, timestamps: configuration.timestamps, logger: logger), wap: wap, sandbox: nil
             )
         }
     }
@@ -161,5 +207,20 @@ extension Logger {
 public enum Console {
     public static func write(_ text: String) {
         FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
+}
+
+/// Where a shopper's browser lands after a mobile payment when the merchant gave no return_url.
+enum CheckoutPage {
+    static var complete: Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "text/html; charset=utf-8"
+        let html = """
+            <!doctype html><html lang="en"><head><meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1"><title>Payment submitted</title></head>
+            <body style="font-family:system-ui,sans-serif;max-width:32rem;margin:2rem auto;padding:0 1rem">
+            <h1>Payment submitted</h1><p>You can return to the shop. The shop is told the result directly.</p></body></html>
+            """
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
     }
 }

@@ -19,13 +19,45 @@ public struct GatewayConfiguration: Sendable {
         public var merchantPrivateKey: String
         /// Base64 X.509 or PEM.
         public var providerPublicKey: String
+        /// The Alipay Global WAP gateway for `mobile_web`; without it mobile_web is refused.
+        public var wap: RemoteWAP?
 
-        public init(baseURL: String, clientID: String, merchantPrivateKey: String, providerPublicKey: String) {
+        public init(baseURL: String, clientID: String, merchantPrivateKey: String, providerPublicKey: String, wap: RemoteWAP? = nil) {
             self.baseURL = baseURL
             self.clientID = clientID
             self.merchantPrivateKey = merchantPrivateKey
             self.providerPublicKey = providerPublicKey
+            self.wap = wap
         }
+    }
+
+    /// How the gateway reaches a WAP gateway (providers.md §2).
+    public struct RemoteWAP: Sendable {
+        public var gatewayURL: String
+        public var partner: String
+        public var signType: WAPSignTypeName
+        /// For MD5.
+        public var md5Key: String?
+        /// For RSA2: the gateway's private key and the provider's public key (base64 or PEM).
+        public var merchantPrivateKey: String?
+        public var providerPublicKey: String?
+
+        public init(
+            gatewayURL: String, partner: String, signType: WAPSignTypeName, md5Key: String? = nil,
+            merchantPrivateKey: String? = nil, providerPublicKey: String? = nil
+        ) {
+            self.gatewayURL = gatewayURL
+            self.partner = partner
+            self.signType = signType
+            self.md5Key = md5Key
+            self.merchantPrivateKey = merchantPrivateKey
+            self.providerPublicKey = providerPublicKey
+        }
+    }
+
+    public enum WAPSignTypeName: String, Sendable {
+        case md5 = "MD5"
+        case rsa2 = "RSA2"
     }
 
     public var host: String
@@ -65,6 +97,9 @@ public struct GatewayConfiguration: Sendable {
     public var circuitBreakerOpenDuration: Duration = .seconds(30)
     /// Waits before retrying a provider call that got no answer (the calls are idempotent).
     public var providerRetryDelays: [Duration] = [.milliseconds(200), .milliseconds(800)]
+
+    /// The WAP sign type the gateway uses with the built-in sandbox.
+    public var sandboxWAPSignType: WAPSignTypeName = .rsa2
 
     /// `allowPrivateWebhookTargets` with its default applied.
     public var webhooksMayTargetPrivateAddresses: Bool {
@@ -112,6 +147,8 @@ public struct GatewayConfiguration: Sendable {
 public enum SandboxDefaults {
     /// The AMS client id the gateway uses against the embedded sandbox.
     public static let clientID = "SANDBOX_SHROFF_GATEWAY"
+    /// The WAP partner id the gateway uses against the sandbox.
+    public static let wapPartner = "2088101122136241"
 }
 
 /// A setting that cannot be used; names the setting, never its secret value.
@@ -157,8 +194,21 @@ extension GatewayConfiguration {
             guard let url = URL(string: baseURL), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
                 throw ConfigurationError(description: "SHROFF_AMS_BASE_URL: expected an http(s) URL")
             }
+            var wap: RemoteWAP?
+            if let gatewayURL = value("SHROFF_WAP_GATEWAY_URL") {
+                guard let partner = value("SHROFF_WAP_PARTNER") else {
+                    throw ConfigurationError(description: "SHROFF_WAP_GATEWAY_URL is set, so SHROFF_WAP_PARTNER must be set too")
+                }
+                guard let signType = WAPSignTypeName(rawValue: (value("SHROFF_WAP_SIGN_TYPE") ?? "RSA2").uppercased()) else {
+                    throw ConfigurationError(description: "SHROFF_WAP_SIGN_TYPE: expected MD5 or RSA2")
+                }
+                wap = RemoteWAP(
+                    gatewayURL: gatewayURL, partner: partner, signType: signType, md5Key: value("SHROFF_WAP_MD5_KEY"),
+                    merchantPrivateKey: value("SHROFF_WAP_PRIVATE_KEY"), providerPublicKey: value("SHROFF_WAP_PROVIDER_PUBLIC_KEY")
+                )
+            }
             provider = .remote(RemoteProvider(
-                baseURL: baseURL, clientID: clientID, merchantPrivateKey: privateKey, providerPublicKey: publicKey
+                baseURL: baseURL, clientID: clientID, merchantPrivateKey: privateKey, providerPublicKey: publicKey, wap: wap
             ))
         }
         let configuration = GatewayConfiguration(
@@ -175,6 +225,12 @@ extension GatewayConfiguration {
             result.allowPrivateWebhookTargets = flag
         }
         if let timeout = try integer("SHROFF_WEBHOOK_TIMEOUT_SECONDS", in: 1...60) { result.webhookTimeoutSeconds = timeout }
+        if let signType = value("SHROFF_WAP_SIGN_TYPE") {
+            guard let parsed = WAPSignTypeName(rawValue: signType.uppercased()) else {
+                throw ConfigurationError(description: "SHROFF_WAP_SIGN_TYPE: expected MD5 or RSA2")
+            }
+            result.sandboxWAPSignType = parsed
+        }
         _ = try result.sqlitePath()
         return result
     }

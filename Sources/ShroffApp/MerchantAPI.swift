@@ -12,6 +12,8 @@ struct MerchantAPI: Sendable {
     let tokens: TokenIssuer
     let rateLimiter: RateLimiter
     let timestamps: TimestampFormat
+    /// Whether the configured providers can pay a flow (mobile_web needs a WAP gateway).
+    let supportsFlow: @Sendable (PaymentMethodSpec.Flow) -> Bool
 
     static let maximumBodyBytes = 1 << 20
 
@@ -85,8 +87,8 @@ struct MerchantAPI: Sendable {
         let merchant = try context.requireMerchant()
         let body = try await Self.jsonObject(request)
         let intentRequest = try CreateIntentRequest.validate(body, h5Domain: merchant.h5Domain)
-        guard intentRequest.method.flow != .mobileWeb else {
-            throw GatewayError(.rejected, "payment_method.alipayhk.flow: mobile_web is not enabled on this gateway yet")
+        guard supportsFlow(intentRequest.method.flow) else {
+            throw GatewayError(.rejected, "payment_method.alipayhk.flow: mobile_web needs a WAP gateway, and none is configured")
         }
         let intent = try await payments.create(intentRequest, merchant: merchant, logger: context.logger)
         return try Envelope.ok(IntentAnswer(intent, timestamps: timestamps), context: context)

@@ -9,6 +9,7 @@ import ShroffCore
 /// Where wallet providers report payment results: `POST /provider/ams/notify`.
 struct ProviderCallbacks: Sendable {
     static let amsNotifyPath = "/provider/ams/notify"
+    static let wapNotifyPath = "/provider/wap/notify"
 
     let receiver: AMSNotificationReceiver
     let intents: any PaymentIntentStore
@@ -17,9 +18,46 @@ struct ProviderCallbacks: Sendable {
     /// The path the provider signs: that of the notify URL it was given, which may differ from the
     /// path seen here when a proxy rewrites it.
     let signedPath: String
+    let wap: WAPNotificationReceiver?
 
     func register(on router: Router<AppRequestContext>) {
         router.post(RouterPath(stringLiteral: Self.amsNotifyPath), use: amsNotification)
+        if wap != nil { router.post(RouterPath(stringLiteral: Self.wapNotifyPath), use: wapNotification) }
+    }
+
+    /// `trade_status_sync` from the WAP gateway: verified, confirmed with `notify_verify`, applied,
+    /// answered with the plain text `success` (anything else is retried by the provider).
+    @Sendable func wapNotification(_ request: Request, context: AppRequestContext) async throws -> Response {
+        guard let wap else { throw HTTPError(.notFound) }
+        let body = String(buffer: try await request.body.collect(upTo: 1 << 20))
+        let report: WAPNotificationReceiver.Report
+        do {
+            report = try await wap.report(form: WAPSignature.parseForm(body))
+        } catch let rejection as WAPNotificationReceiver.Rejection {
+            context.logger.warning("provider notification refused", metadata: ["provider": "wap", "reason": "\(rejection)"])
+            return Self.text("fail")
+        } catch {
+            context.logger.warning("provider notification could not be confirmed", metadata: ["provider": "wap", "error": "\(error)"])
+            return Self.text("fail")
+        }
+        var logger = context.logger
+        logger[metadataKey: "order_id"] = "\(report.orderID)"
+        guard let intent = try await intents.intent(orderID: report.orderID) else {
+            logger.warning("provider notification for an unknown payment")
+            return Self.text("fail")
+        }
+        guard WAPNotificationReceiver.matches(totalFee: report.totalFee, currency: report.currency, intent.amount) else {
+            logger.error("provider notification amount differs from the intent; operator attention needed")
+            return Self.text("fail")
+        }
+        try await payments.apply(report.event, to: intent.orderID, logger: logger)
+        return Self.text("success")
+    }
+
+    static func text(_ text: String) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "text/plain; charset=utf-8"
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
     }
 
     @Sendable func amsNotification(_ request: Request, context: AppRequestContext) async throws -> Response {

@@ -10,6 +10,8 @@ public struct SandboxKeyring: Sendable {
     public let providerPublicKeyPEM: String
     public let gatewayPrivateKeyPEM: String
     public let gatewayPublicKeyPEM: String
+    /// The MD5 key shared by the sandbox WAP gateway and its partner (the gateway).
+    public let wapMD5Key: String
 
     /// Reads the key files in `folder`, creating any pair that is missing.
     public static func loadOrCreate(folder: String) throws -> SandboxKeyring {
@@ -18,8 +20,20 @@ public struct SandboxKeyring: Sendable {
         let gateway = try pair(folder: folder, name: "gateway")
         return SandboxKeyring(
             providerPrivateKeyPEM: provider.privatePEM, providerPublicKeyPEM: provider.publicPEM,
-            gatewayPrivateKeyPEM: gateway.privatePEM, gatewayPublicKeyPEM: gateway.publicPEM
+            gatewayPrivateKeyPEM: gateway.privatePEM, gatewayPublicKeyPEM: gateway.publicPEM,
+            wapMD5Key: try md5Key(folder: folder)
         )
+    }
+
+    /// 32 random lowercase alphanumerics, as the WAP gateway issues MD5 keys.
+    static func md5Key(folder: String) throws -> String {
+        let path = "\(folder)/wap_md5_key.txt"
+        if let key = try? String(contentsOfFile: path, encoding: .utf8), key.count == 32 { return key }
+        let alphabet = Array("0123456789abcdefghijklmnopqrstuvwxyz")
+        var generator = SystemRandomNumberGenerator()
+        let key = String((0..<32).map { _ in alphabet[Int(generator.next() % UInt64(alphabet.count))] })
+        _ = FileManager.default.createFile(atPath: path, contents: Data(key.utf8), attributes: [.posixPermissions: 0o600])
+        return key
     }
 
     static func pair(folder: String, name: String) throws -> (privatePEM: String, publicPEM: String) {

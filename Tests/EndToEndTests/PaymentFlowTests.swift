@@ -126,7 +126,7 @@ struct PaymentFlowTests {
 
     @Test("a provider that cannot be reached is 503, never 500, and a retry is accepted")
     func unreachableProvider() async throws {
-        try await Running.with(.unreachable, adjust: { $0.providerTimeoutSeconds = 2 }) { server in
+        try await Running.with(.unreachable, adjust: { $0.providerTimeoutSeconds = 2; $0.providerRetryDelays = [] }) { server in
             let token = try await server.login()
             let body = seed000Request()
             for _ in 0..<2 {
