@@ -1,0 +1,278 @@
+import Foundation
+import ShroffCore
+import ShroffPersistence
+import Testing
+
+/// A scripted wallet provider. The provider is a port; the end-to-end tests drive the real sandbox.
+actor FakeProvider: PaymentProvider {
+    enum Answer: Sendable {
+        case awaitingShopper
+        case succeeded(Date)
+        case rejected(code: String, message: String)
+        case unavailable
+    }
+
+    private var answers: [Answer]
+    private(set) var startedOrderIDs: [String] = []
+    private(set) var requests: [ProviderPaymentRequest] = []
+
+    /// Answers in turn; the last answer repeats.
+    init(_ answers: Answer...) { self.answers = answers }
+
+    func startPayment(_ request: ProviderPaymentRequest) async throws -> ProviderPaymentStart {
+        startedOrderIDs.append(request.intent.orderID)
+        requests.append(request)
+        // Let racing callers interleave, as a network call would.
+        for _ in 0..<5 { await Task.yield() }
+        let answer = answers.count > 1 ? answers.removeFirst() : answers[0]
+        switch answer {
+        case .awaitingShopper:
+            return .awaitingShopper(
+                NextAction(type: .redirect, url: "https://cashier.example/pay/\(request.intent.orderID)"),
+                providerPaymentID: "PP-\(request.intent.orderID)"
+            )
+        case .succeeded(let payTime):
+            return .succeeded(payTime: payTime, wallet: "ALIPAY_HK", providerPaymentID: "PP-\(request.intent.orderID)")
+        case .rejected(let code, let message):
+            return .rejected(code: code, message: message)
+        case .unavailable:
+            throw ProviderUnavailable(reason: "timed out")
+        }
+    }
+
+    func inquirePayment(_ intent: PaymentIntent) async throws -> ProviderPaymentState { .processing }
+    func cancelPayment(_ intent: PaymentIntent) async throws -> ProviderCancelResult { .cancelled }
+    func startRefund(_ request: ProviderRefundRequest) async throws -> ProviderRefundStart { .processing(providerRefundID: nil) }
+    func inquireRefund(_ request: ProviderRefundRequest) async throws -> ProviderRefundState { .processing }
+}
+
+/// A payment service over a fresh SQLite store, with one merchant.
+struct ServiceFixture {
+    let harness: SQLiteHarness
+    let provider: FakeProvider
+    let service: PaymentService
+    let merchant: Merchant
+    var store: any GatewayStore { harness.store }
+
+    static func with(_ provider: FakeProvider, _ body: (ServiceFixture) async throws -> Void) async throws {
+        try await withSQLiteHarness { harness in
+            let merchant = try await harness.store.createMerchant(makeMerchant(name: "Demo shop"))
+            let service = PaymentService(intents: harness.store, refunds: harness.store, provider: provider, timestamps: hongKongTime)
+            try await body(ServiceFixture(harness: harness, provider: provider, service: service, merchant: merchant))
+        }
+    }
+
+    func create(_ request: CreateIntentRequest) async throws -> PaymentIntent {
+        try await service.create(request, merchant: merchant, logger: quietLogger)
+    }
+}
+
+/// Seed 000's example request, validated.
+func seed000Request(amount: String = "1", edits: [String: JSONValue] = [:]) throws -> CreateIntentRequest {
+    var body: [String: JSONValue] = [
+        "amount": .string(amount), "currency": .string("USD"), "merchant_order_id": .string("P9297895081903"),
+        "payment_method": .object([
+            "type": .string("aplus"),
+            "aplus": .object([
+                "flow": .string("cashier"), "presentment_mode": .string("UNIFIED"),
+                "payment_method": .string("CONNECT_WALLET"), "terminal_type": .string("WEB"),
+            ]),
+        ]),
+        "description": .string("Online Payment"), "notify_url": .string("https://put_your_site_here/example_url"),
+    ]
+    body.merge(edits) { $1 }
+    return try CreateIntentRequest.validate(body, h5Domain: nil)
+}
+
+/// Runs `body` and returns the GatewayError it throws (recording an issue if it throws none or another error).
+func gatewayError(_ body: () async throws -> Void) async -> GatewayError? {
+    do {
+        try await body()
+        Issue.record("expected a GatewayError, nothing was thrown")
+    } catch let error as GatewayError {
+        return error
+    } catch {
+        Issue.record("expected a GatewayError, got \(error)")
+    }
+    return nil
+}
+
+@Suite("PaymentService on SQLite")
+struct PaymentServiceTests {
+    @Test("create stores the intent and records the provider's next action")
+    func createStartsPayment() async throws {
+        try await ServiceFixture.with(FakeProvider(.awaitingShopper)) { fixture in
+            let request = try seed000Request(edits: ["expire_in_seconds": .number("600")])
+            let intent = try await fixture.create(request)
+            #expect(intent.status == .pending)
+            #expect(intent.orderID.hasPrefix("C") && intent.orderID.count <= 32)
+            #expect(intent.merchantUID == fixture.merchant.uid)
+            #expect(intent.merchantOrderID == "P9297895081903")
+            #expect(intent.amount == request.amount)
+            #expect(intent.nextAction == NextAction(type: .redirect, url: "https://cashier.example/pay/\(intent.orderID)"))
+            #expect(intent.providerPaymentID == "PP-\(intent.orderID)")
+            #expect(intent.requestFingerprint == request.fingerprint)
+            #expect(abs(intent.expiresAt.timeIntervalSince(intent.createTime) - 600) < 0.002)
+            #expect(try await fixture.store.intent(orderID: intent.orderID) == intent)
+            #expect(await fixture.provider.startedOrderIDs == [intent.orderID])
+            #expect(await fixture.provider.requests.first?.merchantName == "Demo shop")
+            #expect(try await fixture.store.webhookEvents(orderID: intent.orderID).isEmpty)
+        }
+    }
+
+    @Test("the default expiry is 30 minutes")
+    func defaultExpiry() async throws {
+        try await ServiceFixture.with(FakeProvider(.awaitingShopper)) { fixture in
+            let intent = try await fixture.create(try seed000Request())
+            #expect(abs(intent.expiresAt.timeIntervalSince(intent.createTime) - 1800) < 0.002)
+        }
+    }
+
+    @Test("an identical create answers the same intent without a second payment")
+    func idempotentCreate() async throws {
+        try await ServiceFixture.with(FakeProvider(.awaitingShopper)) { fixture in
+            let first = try await fixture.create(try seed000Request())
+            let second = try await fixture.create(try seed000Request())
+            #expect(second.orderID == first.orderID)
+            #expect(second == first)
+            #expect(await fixture.provider.startedOrderIDs == [first.orderID])
+        }
+    }
+
+    @Test("the same merchant_order_id with a different amount is a duplicate request (40900)")
+    func duplicateRequest() async throws {
+        try await ServiceFixture.with(FakeProvider(.awaitingShopper)) { fixture in
+            let first = try await fixture.create(try seed000Request(amount: "1"))
+            let error = await gatewayError { _ = try await fixture.create(try seed000Request(amount: "2")) }
+            #expect(error?.kind == .duplicateRequest)
+            #expect(error?.kind.code == 40900)
+            #expect(error?.message.hasPrefix("merchant_order_id:") == true)
+            let description = await gatewayError {
+                _ = try await fixture.create(try seed000Request(edits: ["description": .string("Another thing")]))
+            }
+            #expect(description?.kind == .duplicateRequest)
+            #expect(try await fixture.store.intent(orderID: first.orderID) == first)
+            #expect(await fixture.provider.startedOrderIDs == [first.orderID])
+        }
+    }
+
+    @Test("identical creates racing make one intent and one downstream payment")
+    func racingCreates() async throws {
+        try await ServiceFixture.with(FakeProvider(.awaitingShopper)) { fixture in
+            let request = try seed000Request()
+            let intents = try await withThrowingTaskGroup(of: PaymentIntent.self) { group in
+                for _ in 0..<10 {
+                    group.addTask { try await fixture.create(request) }
+                }
+                return try await group.reduce(into: [PaymentIntent]()) { $0.append($1) }
+            }
+            #expect(intents.count == 10)
+            let orderIDs = Set(intents.map(\.orderID))
+            #expect(orderIDs.count == 1)
+            let orderID = try #require(orderIDs.first)
+            #expect(try await fixture.store.intent(merchantUID: fixture.merchant.uid, merchantOrderID: "P9297895081903")?.orderID == orderID)
+            // One downstream payment: every call the provider saw carries the one order id (its idempotency
+            // key), and on one node the racing creates share a single call (README).
+            let started = await fixture.provider.startedOrderIDs
+            #expect(!started.isEmpty)
+            #expect(started.allSatisfy { $0 == orderID })
+            #expect(started.count == 1)
+            #expect(intents.allSatisfy { $0.nextAction != nil })
+        }
+    }
+
+    @Test("provider unavailable → 50300 with Retry-After; the intent stays PENDING and a retry re-asks with the same order id")
+    func providerUnavailable() async throws {
+        try await ServiceFixture.with(FakeProvider(.unavailable, .awaitingShopper)) { fixture in
+            let error = await gatewayError { _ = try await fixture.create(try seed000Request()) }
+            #expect(error?.kind == .providerUnavailable)
+            #expect(error?.kind.code == 50300)
+            #expect((error?.retryAfterSeconds ?? 0) > 0)
+            let stored = try #require(try await fixture.store.intent(merchantUID: fixture.merchant.uid, merchantOrderID: "P9297895081903"))
+            #expect(stored.status == .pending)
+            #expect(stored.nextAction == nil)
+
+            let retried = try await fixture.create(try seed000Request())
+            #expect(retried.orderID == stored.orderID)
+            #expect(retried.nextAction != nil)
+            #expect(await fixture.provider.startedOrderIDs == [stored.orderID, stored.orderID])
+        }
+    }
+
+    @Test("provider rejection → 42200 with provider_code; the intent is CANCELLED with its webhook")
+    func providerRejected() async throws {
+        try await ServiceFixture.with(FakeProvider(.rejected(code: "USER_BALANCE_NOT_ENOUGH", message: "The user balance is not enough"))) { fixture in
+            let error = await gatewayError { _ = try await fixture.create(try seed000Request()) }
+            #expect(error?.kind == .rejected)
+            #expect(error?.kind.code == 42200)
+            #expect(error?.providerCode == "USER_BALANCE_NOT_ENOUGH")
+            #expect(error?.message.contains("USER_BALANCE_NOT_ENOUGH") == true)
+            let stored = try #require(try await fixture.store.intent(merchantUID: fixture.merchant.uid, merchantOrderID: "P9297895081903"))
+            #expect(stored.status == .cancelled)
+            #expect(stored.failureCode == "USER_BALANCE_NOT_ENOUGH")
+            #expect(try await fixture.store.webhookEvents(orderID: stored.orderID).map(\.kind) == [.paymentCancelled])
+
+            // A retry answers the final intent and does not pay again.
+            let retried = try await fixture.create(try seed000Request())
+            #expect(retried.orderID == stored.orderID)
+            #expect(retried.status == .cancelled)
+            #expect(await fixture.provider.startedOrderIDs == [stored.orderID])
+        }
+    }
+
+    @Test("a provider that reports the payment already paid makes the intent SUCCEEDED with payment_success")
+    func providerAlreadyPaid() async throws {
+        let payTime = millisDate(1_700_000_050_000)
+        try await ServiceFixture.with(FakeProvider(.succeeded(payTime))) { fixture in
+            let intent = try await fixture.create(try seed000Request())
+            #expect(intent.status == .succeeded)
+            #expect(intent.payTime == payTime)
+            #expect(intent.nextAction == nil)
+            let events = try await fixture.store.webhookEvents(orderID: intent.orderID)
+            #expect(events.map(\.kind) == [.paymentSuccess])
+        }
+    }
+
+    @Test("apply goes through the state machine and the outbox")
+    func applyEvents() async throws {
+        try await ServiceFixture.with(FakeProvider(.awaitingShopper)) { fixture in
+            let intent = try await fixture.create(try seed000Request())
+            let payTime = millisDate(1_700_000_050_000)
+            let paid = try await fixture.service.apply(
+                .providerSucceeded(payTime: payTime, wallet: "GCASH", settleCurrency: "HKD"), to: intent.orderID, logger: quietLogger
+            )
+            #expect(paid.status == .succeeded)
+            #expect(paid.walletUsed == "GCASH")
+            // A late failure and a repeated success change nothing.
+            let late = try await fixture.service.apply(.providerFailed(code: "PROCESS_FAIL"), to: intent.orderID, logger: quietLogger)
+            #expect(late == paid)
+            _ = try await fixture.service.apply(.providerSucceeded(payTime: payTime, wallet: nil, settleCurrency: nil), to: intent.orderID, logger: quietLogger)
+            let events = try await fixture.store.webhookEvents(orderID: intent.orderID)
+            #expect(events.map(\.kind) == [.paymentSuccess])
+            #expect(events.first?.body.contains("\"settle_currency\":\"HKD\"") == true)
+
+            let missing = await gatewayError { _ = try await fixture.service.apply(.providerFailed(code: "X"), to: "C404", logger: quietLogger) }
+            #expect(missing?.kind == .notFound)
+        }
+    }
+
+    @Test("find looks up a merchant's own intents by order_id and/or merchant_order_id")
+    func find() async throws {
+        try await ServiceFixture.with(FakeProvider(.awaitingShopper)) { fixture in
+            let intent = try await fixture.create(try seed000Request())
+            let uid = fixture.merchant.uid
+            #expect(try await fixture.service.find(merchantUID: uid, orderID: intent.orderID, merchantOrderID: nil) == intent)
+            #expect(try await fixture.service.find(merchantUID: uid, orderID: nil, merchantOrderID: "P9297895081903") == intent)
+            #expect(try await fixture.service.find(merchantUID: uid, orderID: intent.orderID, merchantOrderID: "P9297895081903") == intent)
+
+            let mismatch = await gatewayError { _ = try await fixture.service.find(merchantUID: uid, orderID: intent.orderID, merchantOrderID: "OTHER") }
+            #expect(mismatch?.kind == .invalidParameter)
+            #expect(mismatch?.message.hasPrefix("merchant_order_id:") == true)
+            let neither = await gatewayError { _ = try await fixture.service.find(merchantUID: uid, orderID: nil, merchantOrderID: nil) }
+            #expect(neither?.kind == .invalidParameter)
+            let other = try await fixture.store.createMerchant(makeMerchant(name: "Other"))
+            let foreign = await gatewayError { _ = try await fixture.service.find(merchantUID: other.uid, orderID: intent.orderID, merchantOrderID: nil) }
+            #expect(foreign?.kind == .notFound)
+        }
+    }
+}
