@@ -46,8 +46,9 @@ public func buildApplication(
             """)
     }
 
+    let document = try APIDocument.load()
     let httpRouter = Router(context: AppRequestContext.self)
-    httpRouter.add(middleware: EnvelopeMiddleware())
+    httpRouter.add(middleware: EnvelopeMiddleware(methods: document.methodsByPath))
     httpRouter.get("healthz") { _, context in try Envelope.ok(["status": "up"], context: context) }
     httpRouter.get("readyz") { _, context in
         do {
@@ -73,6 +74,7 @@ public func buildApplication(
     ).register(on: httpRouter)
     connection.sandbox?.register(on: httpRouter)
     httpRouter.get("checkout/complete") { _, _ in CheckoutPage.complete }
+    document.register(on: httpRouter)
 
     return Application(
         router: httpRouter,

@@ -44,14 +44,14 @@ enum Envelope {
         json(try encoder.encode(Success(data: data, rid: context.requestID)), status: .ok, requestID: context.requestID)
     }
 
-    static func failure(_ error: GatewayError, requestID: String) -> Response {
+    static func failure(_ error: GatewayError, requestID: String, status: HTTPResponse.Status? = nil) -> Response {
         let body = Failure(
             code: error.kind.code, data: nil, error: error.kind.rawValue, message: error.message,
             providerCode: error.providerCode, rid: requestID
         )
         // A struct of strings and integers always encodes.
         let bytes = (try? encoder.encode(body)) ?? Data()
-        var response = json(bytes, status: HTTPResponse.Status(code: error.kind.httpStatus), requestID: requestID)
+        var response = json(bytes, status: status ?? HTTPResponse.Status(code: error.kind.httpStatus), requestID: requestID)
         if let retryAfter = error.retryAfterSeconds {
             response.headers[.retryAfter] = String(retryAfter)
         }

@@ -225,6 +225,10 @@ extension GatewayConfiguration {
             result.allowPrivateWebhookTargets = flag
         }
         if let timeout = try integer("SHROFF_WEBHOOK_TIMEOUT_SECONDS", in: 1...60) { result.webhookTimeoutSeconds = timeout }
+        if let rate = try integer("SHROFF_RATE_LIMIT_PER_SECOND", in: 1...1_000_000) {
+            result.rateLimitPerSecond = Double(rate)
+            result.rateLimitBurst = Double(rate * 2)
+        }
         if let signType = value("SHROFF_WAP_SIGN_TYPE") {
             guard let parsed = WAPSignTypeName(rawValue: signType.uppercased()) else {
                 throw ConfigurationError(description: "SHROFF_WAP_SIGN_TYPE: expected MD5 or RSA2")

@@ -8,6 +8,8 @@ import ShroffCore
 /// envelope in one place. Unexpected errors become 50000 with no internals in the message.
 struct EnvelopeMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
+    /// The documented paths and their methods, to answer 405 rather than 404 for a wrong method.
+    var methods: [String: [String]] = [:]
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let started = ContinuousClock.now
@@ -17,7 +19,15 @@ struct EnvelopeMiddleware: RouterMiddleware {
         } catch let error as GatewayError {
             response = Envelope.failure(error, requestID: context.requestID)
         } catch let error as HTTPError {
-            response = Envelope.failure(Self.map(error, request: request), requestID: context.requestID)
+            if error.status == .notFound, let allowed = methods[request.uri.path], !allowed.contains(request.method.rawValue) {
+                response = Envelope.failure(
+                    GatewayError(.invalidRequest, "method: \(request.method.rawValue) is not allowed here; use \(allowed.joined(separator: ", "))"),
+                    requestID: context.requestID, status: .methodNotAllowed
+                )
+                response.headers[.allow] = allowed.joined(separator: ", ")
+            } else {
+                response = Envelope.failure(Self.map(error, request: request), requestID: context.requestID)
+            }
         } catch {
             context.logger.error("unexpected error", metadata: ["error": "\(String(reflecting: type(of: error)))"])
             response = Envelope.failure(

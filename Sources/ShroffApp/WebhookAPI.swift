@@ -87,6 +87,10 @@ struct WebhookAPI: Sendable {
 
     @Sendable func querySettings(_ request: Request, context: AppRequestContext) async throws -> Response {
         let merchant = try context.requireMerchant()
+        // The body is optional here, but when sent it must be a JSON object like everywhere else.
+        if request.headers[.contentType] != nil || request.headers[.contentLength].map({ $0 != "0" }) == true {
+            _ = try await MerchantAPI.jsonObject(request)
+        }
         return try Envelope.ok(SettingsAnswer(merchant, timestamps: timestamps), context: context)
     }
 
