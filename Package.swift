@@ -81,12 +81,22 @@ let package = Package(
         // The Swift SDK for merchants' engineers.
         .target(
             name: "ShroffClient",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: swift6
         ),
         .executableTarget(
             name: "shroff",
-            dependencies: ["ShroffApp", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "ShroffApp", "ShroffClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
             swiftSettings: swift6
         ),
         .testTarget(name: "ShroffCoreTests", dependencies: ["ShroffCore"], swiftSettings: swift6),

@@ -50,7 +50,8 @@ struct WebhookAPI: Sendable {
             answers.append(DeliveryAnswer(delivery, attempts: try await webhooks.attempts(eventID: delivery.event.id), timestamps: timestamps))
         }
         return try Envelope.ok(
-            DeliveryPage(deliveries: answers, hasMore: hasMore, nextCursor: hasMore ? page.last.map { String($0.sequence) } : nil),
+            // The cursor is given whenever the page is not empty, so a poller can wait for newer events.
+            DeliveryPage(deliveries: answers, hasMore: hasMore, nextCursor: page.last.map { String($0.sequence) }),
             context: context
         )
     }

@@ -72,3 +72,24 @@ public struct WebhookVerifier: Sendable {
         return Event(id: id, timestamp: timestamp, notifyType: notifyType, body: body)
     }
 }
+
+/// Signs a webhook the way Shroff does (Standard Webhooks), e.g. to forward events to a local
+/// endpoint that verifies them with the merchant's secret (`shroff listen`), or in tests.
+public struct WebhookSigner: Sendable {
+    private let key: SymmetricKey
+
+    public init(secret: String) throws {
+        let encoded = secret.hasPrefix("whsec_") ? String(secret.dropFirst(6)) : secret
+        guard let bytes = Data(base64Encoded: encoded), !bytes.isEmpty else { throw WebhookVerifier.Failure.invalidSecret }
+        key = SymmetricKey(data: bytes)
+    }
+
+    /// The `webhook-id`, `webhook-timestamp` and `webhook-signature` headers for `body`.
+    public func headers(id: String, body: Data, at time: Date = Date()) -> [(String, String)] {
+        let timestamp = Int64(time.timeIntervalSince1970)
+        var content = Data("\(id).\(timestamp).".utf8)
+        content.append(body)
+        let mac = HMAC<SHA256>.authenticationCode(for: content, using: key)
+        return [("webhook-id", id), ("webhook-timestamp", String(timestamp)), ("webhook-signature", "v1," + Data(mac).base64EncodedString())]
+    }
+}

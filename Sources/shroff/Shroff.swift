@@ -7,7 +7,9 @@ import ShroffApp
 struct Shroff: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Shroff, a payment gateway for Alipay+ and AlipayHK.",
-        subcommands: [Serve.self, Merchants.self, Sandbox.self],
+        subcommands: [
+            Serve.self, Merchants.self, Sandbox.self, Login.self, Intents.self, Refunds.self, Webhooks.self, Listen.self,
+        ],
         defaultSubcommand: Serve.self
     )
 }
