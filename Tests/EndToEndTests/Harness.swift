@@ -38,6 +38,7 @@ struct Running {
     static func with(
         _ setup: ProviderSetup = .separateSandbox, dataDirectory: String? = nil,
         adjust: (inout GatewayConfiguration) -> Void = { _ in },
+        wapSignType: GatewayConfiguration.WAPSignTypeName = .rsa2,
         _ body: (Running) async throws -> Void
     ) async throws {
         var logger = Logger(label: "e2e")
@@ -53,11 +54,16 @@ struct Running {
         switch setup {
         case .embedded:
             configuration.provider = .embeddedSandbox(notificationSchedule: testSchedule)
+            configuration.sandboxWAPSignType = wapSignType
         case .separateSandbox, .unreachable:
             configuration.provider = .remote(.init(
                 baseURL: setup == .unreachable ? "http://127.0.0.1:\(try freePort())" : sandboxURL,
                 clientID: SandboxDefaults.clientID, merchantPrivateKey: keys.gatewayPrivateKeyPEM,
-                providerPublicKey: keys.providerPublicKeyPEM
+                providerPublicKey: keys.providerPublicKeyPEM,
+                wap: .init(
+                    gatewayURL: sandboxURL + "/gateway.do", partner: SandboxDefaults.wapPartner, signType: wapSignType,
+                    md5Key: keys.wapMD5Key, merchantPrivateKey: keys.gatewayPrivateKeyPEM, providerPublicKey: keys.providerPublicKeyPEM
+                )
             ))
         }
         adjust(&configuration)

@@ -24,6 +24,7 @@ struct WebhookTests {
 
     static func withReceiver(
         _ behaviour: WebhookReceiver.Behaviour = .accept, adjust: @escaping (inout GatewayConfiguration) -> Void = { _ in },
+        wapSignType: GatewayConfiguration.WAPSignTypeName = .rsa2,
         _ body: (Running, WebhookReceiver, String) async throws -> Void
     ) async throws {
         let receiver = WebhookReceiver(behaviour)
@@ -34,7 +35,7 @@ struct WebhookTests {
                 configuration.allowPrivateWebhookTargets = true
                 configuration.webhookPollInterval = .milliseconds(50)
                 adjust(&configuration)
-            }) { server in
+            }, wapSignType: wapSignType) { server in
                 try await body(server, receiver, "http://127.0.0.1:\(port)/hooks")
             }
         }

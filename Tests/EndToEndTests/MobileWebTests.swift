@@ -1,0 +1,171 @@
+import Crypto
+import Foundation
+import ShroffApp
+import ShroffClient
+import ShroffCore
+import ShroffSandbox
+import Testing
+
+/// Seed 003: AlipayHK H5 through the Alipay Global WAP gateway (the sandbox's `/gateway.do`), for
+/// both sign types.
+@Suite("AlipayHK mobile_web (WAP gateway)")
+struct MobileWebTests {
+    /// Seed 003's example with the wallet object under `alipayhk`, as its table says.
+    static func seed003Request(merchantOrderID: String = uniqueOrderID(), amount: String = "1", returnURL: String? = nil) -> String {
+        """
+        {
+        "amount": "\(amount)",
+        "currency": "HKD",
+        "merchant_order_id": "\(merchantOrderID)",
+        "payment_method": {
+        "type": "alipayhk",
+        "alipayhk": {
+        "flow": "mobile_web",
+        "payment_method": "ALIPAYCN"
+        }
+        },
+        "description": "App Payment",
+        \(returnURL.map { "\"return_url\": \"\($0)\"," } ?? "")
+        "notify_url": "https://put_your_site_here/example_url"
+        }
+        """
+    }
+
+    /// The query parameters of a URL, decoded.
+    static func parameters(_ url: String) throws -> [String: String] {
+        let components = try #require(URLComponents(string: url))
+        return Dictionary(uniqueKeysWithValues: (components.queryItems ?? []).map { ($0.name, $0.value ?? "") })
+    }
+
+    /// The protocol's signing rule, computed here without the project's signer.
+    static func signedContent(_ parameters: [String: String]) -> String {
+        parameters.filter { !["sign", "sign_type"].contains($0.key) && !$0.value.isEmpty }
+            .sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+            .map { "\($0.key)=\($0.value)" }.joined(separator: "&")
+    }
+
+    /// Verifies with tools outside the project: python's hashlib for MD5, openssl for RSA2.
+    static func verifyIndependently(_ parameters: [String: String], signType: String, keys: SandboxKeyring) throws -> Bool {
+        let content = signedContent(parameters)
+        let folder = temporaryFolder()
+        try Data(content.utf8).write(to: URL(fileURLWithPath: folder + "/content"))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        if signType == "MD5" {
+            try Data(keys.wapMD5Key.utf8).write(to: URL(fileURLWithPath: folder + "/key"))
+            process.arguments = ["python3", "-c", """
+                import hashlib, sys
+                content = open(sys.argv[1], 'rb').read() + open(sys.argv[2], 'rb').read()
+                sys.exit(0 if hashlib.md5(content).hexdigest() == sys.argv[3] else 1)
+                """, folder + "/content", folder + "/key", parameters["sign"] ?? ""]
+        } else {
+            try Data(keys.gatewayPublicKeyPEM.utf8).write(to: URL(fileURLWithPath: folder + "/public.pem"))
+            try Data(base64Encoded: parameters["sign"] ?? "")?.write(to: URL(fileURLWithPath: folder + "/signature"))
+            process.arguments = ["openssl", "dgst", "-sha256", "-verify", folder + "/public.pem", "-signature", folder + "/signature", folder + "/content"]
+        }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        return process.terminationStatus == 0
+    }
+
+    @Test("seed 003 answers a redirect to a correctly signed gateway.do URL, then pays, notifies, webhooks and refunds", arguments: ["MD5", "RSA2"])
+    func fullPath(signType: String) async throws {
+        let name = GatewayConfiguration.WAPSignTypeName(rawValue: signType)!
+        try await WebhookTests.withReceiver(adjust: { _ in }, wapSignType: name) { server, receiver, url in
+            let token = try await server.login()
+            var body = Self.seed003Request(returnURL: "https://m.shop.example.com/orders/1")
+            body = body.replacingOccurrences(of: "https://put_your_site_here/example_url", with: url)
+            let created = try await server.api("pa/payment_intents/create", token: token, body)
+            #expect(created.code == 0, "\(created.body)")
+            let orderID = try #require(created.data["order_id"] as? String)
+            let nextAction = try #require(created.data["next_action"] as? [String: Any])
+            #expect(nextAction["type"] as? String == "redirect")
+            let redirect = try #require(nextAction["url"] as? String)
+            #expect(redirect.hasPrefix(server.sandboxURL + "/gateway.do?"))
+            let parameters = try Self.parameters(redirect)
+            #expect(parameters["service"] == "create_forex_trade_wap")
+            #expect(parameters["out_trade_no"] == orderID)
+            #expect(parameters["total_fee"] == "1.00")
+            #expect(parameters["currency"] == "HKD")
+            #expect(parameters["payment_inst"] == "ALIPAYCN")
+            #expect(parameters["product_code"] == "NEW_WAP_OVERSEAS_SELLER")
+            #expect(parameters["return_url"] == "https://m.shop.example.com/orders/1")
+            #expect(parameters["sign_type"] == signType)
+            #expect(try Self.verifyIndependently(parameters, signType: signType, keys: server.keys))
+            var tampered = parameters
+            tampered["total_fee"] = "0.01"
+            #expect(try !Self.verifyIndependently(tampered, signType: signType, keys: server.keys))
+
+            let page = try await server.send(.GET, redirect)
+            #expect(page.status == 200)
+            #expect(page.body.contains("1.00"))
+
+            let paid = try await server.send(
+                .POST, "\(server.sandboxURL)/sandbox/v1/payments/simulate", headers: [("Content-Type", "application/json")],
+                body: #"{"out_trade_no":"\#(orderID)","outcome":"success"}"#
+            )
+            #expect(paid.status == 200, "\(paid.body)")
+            let final = try await server.awaitFinal(orderID: orderID, token: token)
+            #expect(final.data["status"] as? String == "SUCCEEDED")
+            let webhook = try #require(await receiver.waitFor(1).first)
+            #expect(webhook.json["notify_type"] as? String == "payment_success")
+            _ = try WebhookVerifier(secret: server.credentials.webhookSecret).verify(body: webhook.body, headers: webhook.headers)
+
+            let refund = try await server.api("pa/refunds/create", token: token, #"{"order_id":"\#(orderID)","merchant_refund_id":"\#(uniqueOrderID())","amount":"0.4"}"#)
+            #expect(refund.code == 0, "\(refund.body)")
+            #expect(refund.data["status"] as? String == "SUCCEEDED")
+            #expect(try await server.api("pa/payment_intents/query", token: token, #"{"order_id":"\#(orderID)"}"#).data["refunded_amount"] as? String == "0.4")
+        }
+    }
+
+    @Test("a tampered WAP notification (amount or status changed after signing) is refused and changes nothing")
+    func tamperedNotification() async throws {
+        try await WebhookTests.withReceiver(adjust: { _ in }, wapSignType: .md5) { server, _, _ in
+            let token = try await server.login()
+            let created = try await server.api("pa/payment_intents/create", token: token, Self.seed003Request())
+            let orderID = try #require(created.data["order_id"] as? String)
+            var form: [String: String] = [
+                "notify_id": "n1", "notify_type": "trade_status_sync", "notify_time": "2026-11-22 10:00:00", "out_trade_no": orderID,
+                "trade_no": "2026112200001", "total_fee": "1.00", "currency": "HKD", "trade_status": "TRADE_FINISHED",
+            ]
+            let content = Self.signedContent(form)
+            form["sign"] = Insecure.MD5.hash(data: Data((content + server.keys.wapMD5Key).utf8)).map { String(format: "%02x", $0) }.joined()
+            form["sign_type"] = "MD5"
+            for (key, value) in [("total_fee", "0.01"), ("trade_status", "TRADE_CLOSED")] {
+                var tampered = form
+                tampered[key] = value
+                let body = tampered.map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? $0.value)" }.joined(separator: "&")
+                let answer = try await server.send(
+                    .POST, "\(server.gatewayURL)/provider/wap/notify", headers: [("Content-Type", "application/x-www-form-urlencoded")], body: body
+                )
+                #expect(answer.body != "success")
+            }
+            let query = try await server.api("pa/payment_intents/query", token: token, #"{"order_id":"\#(orderID)"}"#)
+            #expect(query.data["status"] as? String == "PENDING")
+        }
+    }
+
+    @Test("seed 003's own example, nesting the wallet under `wechat`, is refused with a clear error")
+    func wechatNesting() async throws {
+        try await Running.with { server in
+            let token = try await server.login()
+            let body = Self.seed003Request().replacingOccurrences(of: "\"alipayhk\": {", with: "\"wechat\": {")
+            let answer = try await server.api("pa/payment_intents/create", token: token, body)
+            #expect(answer.code == 40001)
+            #expect(answer.message.contains("payment_method.alipayhk"))
+            #expect(answer.message.contains("wechat"))
+        }
+    }
+
+    @Test("a return_url outside the merchant's H5 domain is 42200")
+    func returnURLDomain() async throws {
+        try await Running.with { server in
+            let token = try await server.login()
+            let answer = try await server.api("pa/payment_intents/create", token: token, Self.seed003Request(returnURL: "https://evil.example.org/x"))
+            #expect(answer.code == 42200)
+            #expect(answer.message.hasPrefix("return_url"))
+        }
+    }
+}
