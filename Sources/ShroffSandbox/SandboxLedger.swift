@@ -86,6 +86,8 @@ actor SandboxLedger {
     }
 
     private var payments: [String: SandboxPayment] = [:]
+    private var refunds: [String: SandboxRefund] = [:]
+    private var refundRequestIDByRefundID: [String: String] = [:]
     private var requestIDByPaymentID: [String: String] = [:]
     private var payCalls: [String: Int] = [:]
     private var sequence = 0
@@ -179,6 +181,117 @@ actor SandboxLedger {
 
     enum Outcome: String, Sendable {
         case success, fail, cancel
+    }
+
+    // MARK: Cancel
+
+    enum CancelOutcome: Sendable, Equatable {
+        case cancelled(SandboxPayment)
+        case failed(code: String, message: String)
+    }
+
+    /// Full cancel of an unpaid payment; cancelling a cancelled or failed one answers success again.
+    func cancel(requestID: String?, paymentID: String?, now: Date) -> CancelOutcome {
+        guard let key = requestID ?? paymentID.flatMap({ requestIDByPaymentID[$0] }), var payment = payments[key] else {
+            return .failed(code: "ORDER_NOT_EXIST", message: "The order does not exist.")
+        }
+        expireIfDue(&payment, now: now)
+        switch payment.status {
+        case .success:
+            return .failed(code: "ORDER_STATUS_INVALID", message: "The payment has succeeded; refund it instead.")
+        case .processing:
+            payment.status = .cancelled
+            payment.resultCode = "ORDER_IS_CANCELED"
+            payments[key] = payment
+            return .cancelled(payment)
+        case .cancelled, .fail:
+            return .cancelled(payment)
+        }
+    }
+
+    // MARK: Refunds
+
+    struct RefundRequest: Sendable {
+        let refundRequestID: String
+        let paymentRequestID: String?
+        let paymentID: String?
+        let currency: String
+        let value: Int64
+        let notifyURL: String?
+    }
+
+    enum RefundOutcome: Sendable, Equatable {
+        case succeeded(SandboxRefund)
+        case processing(SandboxRefund)
+        case failed(code: String, message: String)
+        case unknown
+    }
+
+    /// Refunds are accepted within this long after the payment.
+    static let refundWindow: TimeInterval = 365 * 24 * 3600
+
+    func refund(_ request: RefundRequest, now: Date) -> RefundOutcome {
+        if let existing = refunds[request.refundRequestID] {
+            guard existing.value == request.value, existing.currency == request.currency else {
+                return .failed(code: "REPEAT_REQ_INCONSISTENT", message: "Repeated requests are inconsistent.")
+            }
+            return existing.status == .processing ? .processing(existing) : .succeeded(existing)
+        }
+        let magic = MagicRefundAmount(minorUnits: request.value)
+        if magic == .unknownResult { return .unknown }
+        guard let key = request.paymentRequestID ?? request.paymentID.flatMap({ requestIDByPaymentID[$0] }),
+              let payment = payments[key] else {
+            return .failed(code: "ORDER_NOT_EXIST", message: "The order does not exist.")
+        }
+        guard payment.status == .success, let paidAt = payment.paymentTime else {
+            return .failed(code: "ORDER_STATUS_INVALID", message: "Only a successful payment can be refunded.")
+        }
+        guard request.currency == payment.currency else {
+            return .failed(code: "CURRENCY_NOT_SUPPORT", message: "The refund currency differs from the payment's.")
+        }
+        guard now.timeIntervalSince(paidAt) <= Self.refundWindow else {
+            return .failed(code: "REFUND_WINDOW_EXCEED", message: "The refund window has passed.")
+        }
+        if let wallet = payment.walletUsed, let (currency, minimum) = Self.walletMinimums[wallet],
+           currency == request.currency, request.value < minimum {
+            return .failed(code: "PARAM_ILLEGAL", message: "The refund amount is under the wallet's minimum refund amount.")
+        }
+        let committed = refunds.values.filter { $0.paymentRequestID == key && $0.status != .fail }.reduce(Int64(0)) { $0 + $1.value }
+        guard committed + request.value <= payment.value else {
+            return .failed(code: "REFUND_AMOUNT_EXCEED", message: "The total refund amount exceeds the payment amount.")
+        }
+        sequence += 1
+        var refund = SandboxRefund(
+            refundRequestID: request.refundRequestID,
+            refundID: "2026R\(Int64(now.timeIntervalSince1970 * 1000))\(String(format: "%06d", sequence % 1_000_000))",
+            paymentRequestID: key, currency: request.currency, value: request.value, notifyURL: request.notifyURL,
+            createTime: now, status: .processing, refundTime: nil
+        )
+        if magic == .none {
+            refund.status = .success
+            refund.refundTime = now
+        }
+        refunds[refund.refundRequestID] = refund
+        refundRequestIDByRefundID[refund.refundID] = refund.refundRequestID
+        return refund.status == .success ? .succeeded(refund) : .processing(refund)
+    }
+
+    func refund(requestID: String?, refundID: String?) -> SandboxRefund? {
+        guard let key = requestID ?? refundID.flatMap({ refundRequestIDByRefundID[$0] }) else { return nil }
+        return refunds[key]
+    }
+
+    func refunds(ofPayment requestID: String) -> [SandboxRefund] {
+        refunds.values.filter { $0.paymentRequestID == requestID }.sorted { $0.createTime < $1.createTime }
+    }
+
+    /// Completes a PROCESSING refund.
+    func completeRefund(requestID: String, success: Bool, now: Date) -> SandboxRefund? {
+        guard var refund = refunds[requestID], refund.status == .processing else { return nil }
+        refund.status = success ? .success : .fail
+        refund.refundTime = now
+        refunds[requestID] = refund
+        return refund
     }
 
     /// A payment not completed by paymentExpiryTime can no longer succeed (seed 002).

@@ -43,6 +43,7 @@ public final class SandboxProvider: Sendable {
     let signing: ProviderSigning
     let clientKeys: [String: _RSA.Signing.PublicKey]
     let ledger = SandboxLedger()
+    let faults = SandboxFaults()
     let notifier: SandboxNotifier
     let logger: Logger
 
@@ -84,6 +85,12 @@ public final class SandboxProvider: Sendable {
             }
         }
         router.post("/sandbox/v1/payments/simulate") { request, _ in try await self.simulate(request) }
+        router.post("/sandbox/v1/refunds/simulate") { request, _ in try await self.simulateRefund(request) }
+        router.get("/sandbox/v1/refunds/:refundRequestID") { _, context in
+            try await self.inspectRefund(requestID: context.parameters.get("refundRequestID") ?? "")
+        }
+        router.post("/sandbox/v1/control") { request, _ in try await self.control(request) }
+        router.get("/sandbox/v1/control") { _, _ in Self.jsonResponse(.ok, ["faults": await self.faults.describe()]) }
         router.get("/sandbox/v1/payments/:paymentRequestID") { _, context in
             try await self.inspect(requestID: context.parameters.get("paymentRequestID") ?? "")
         }
@@ -111,10 +118,28 @@ public final class SandboxProvider: Sendable {
                 logger.warning("sandbox rejected an AMS request with a bad signature", metadata: ["operation": "\(operation)"])
                 answer = Self.result("F", "INVALID_SIGNATURE", "The signature is invalid.")
             } else if let json = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] {
-                switch operation {
-                case "pay": answer = await pay(json, clientID: clientID)
-                case "inquiryPayment": answer = await inquire(json)
-                default: answer = Self.result("F", "API_INVALID", "API is invalid or not active.")
+                let injected = await faults.take(operation)
+                switch injected?.fault {
+                case .latency?:
+                    try? await Task.sleep(for: injected!.latency)
+                case .http500?:
+                    return Self.jsonError(.internalServerError, "internal_error", "injected fault")
+                case .connectionReset?:
+                    return Self.droppedConnection()
+                default:
+                    break
+                }
+                if injected?.fault == .unknownResult {
+                    answer = Self.result("U", "UNKNOWN_EXCEPTION", "An API calling is failed, which is caused by unknown reasons.")
+                } else {
+                    switch operation {
+                    case "pay": answer = await pay(json, clientID: clientID)
+                    case "inquiryPayment": answer = await inquire(json)
+                    case "cancel": answer = await cancel(json)
+                    case "refund": answer = await refund(json, clientID: clientID)
+                    case "inquiryRefund": answer = await inquireRefund(json)
+                    default: answer = Self.result("F", "API_INVALID", "API is invalid or not active.")
+                    }
                 }
             } else {
                 answer = Self.result("F", "PARAM_ILLEGAL", "The request body is not a JSON object.")
@@ -240,10 +265,23 @@ public final class SandboxProvider: Sendable {
             if MagicAmount(minorUnits: payment.value) == .silentSuccess, payment.status == .success {
                 logger.info("sandbox notification suppressed by magic amount", metadata: ["payment_request_id": "\(requestID)"])
             } else {
-                await notifier.send(body: notificationBody(payment), to: url, clientID: payment.clientID, reference: requestID)
+                await notify("notifyPayment", body: notificationBody(payment), to: url, clientID: payment.clientID, reference: requestID)
             }
         }
         return result
+    }
+
+    /// Sends a notification, unless a fault suppresses it (or duplicates it).
+    func notify(_ operation: String, body: [UInt8], to url: String, clientID: String, reference: String) async {
+        switch await faults.take(operation)?.fault {
+        case .suppress?:
+            logger.info("sandbox notification suppressed by fault injection", metadata: ["reference": "\(reference)"])
+        case .duplicate?:
+            await notifier.send(body: body, to: url, clientID: clientID, reference: reference)
+            await notifier.send(body: body, to: url, clientID: clientID, reference: reference)
+        default:
+            await notifier.send(body: body, to: url, clientID: clientID, reference: reference)
+        }
     }
 
     // MARK: - Test helpers
@@ -277,10 +315,12 @@ public final class SandboxProvider: Sendable {
         guard let payment = await ledger.payment(requestID: requestID, paymentID: nil, now: Date()) else {
             return Self.jsonError(.notFound, "not_found", "no such sandbox payment")
         }
-        return Self.jsonResponse(.ok, Self.describe(payment, payCalls: await ledger.payCallCount(requestID: requestID)))
+        return Self.jsonResponse(.ok, Self.describe(
+            payment, payCalls: await ledger.payCallCount(requestID: requestID), refunds: await ledger.refunds(ofPayment: requestID)
+        ))
     }
 
-    static func describe(_ payment: SandboxPayment, payCalls: Int) -> [String: Any] {
+    static func describe(_ payment: SandboxPayment, payCalls: Int, refunds: [SandboxRefund] = []) -> [String: Any] {
         var fields: [String: Any] = [
             "payment_request_id": payment.paymentRequestID, "payment_id": payment.paymentID,
             "status": payment.status.rawValue, "amount": ["currency": payment.currency, "value": String(payment.value)],
@@ -288,6 +328,7 @@ public final class SandboxProvider: Sendable {
         ]
         if let code = payment.resultCode { fields["result_code"] = code }
         if let wallet = payment.walletUsed { fields["wallet"] = wallet }
+        fields["refunds"] = refunds.map(describeRefund)
         return fields
     }
 

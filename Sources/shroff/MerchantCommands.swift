@@ -2,6 +2,7 @@ import ArgumentParser
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import ShroffApp
 import ShroffClient
 
 /// The merchant's saved connection: `shroff login` writes it, the other merchant commands read it.
@@ -318,9 +319,10 @@ struct Listen: AsyncParsableCommand {
                         "webhook_id": delivery.webhookID, "notify_type": delivery.notifyType, "order_id": delivery.orderID,
                         "forward_status": status,
                     ]
-                    print(String(decoding: try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys]), as: UTF8.self))
+                    // Unbuffered, so each event shows at once even when piped.
+                    Console.write(String(decoding: try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys]), as: UTF8.self))
                 } else {
-                    print("--> \(delivery.notifyType) \(delivery.webhookID) \(delivery.orderID)  <-- \(status)")
+                    Console.write("--> \(delivery.notifyType) \(delivery.webhookID) \(delivery.orderID)  <-- \(status)")
                 }
             }
             cursor = page.nextCursor ?? cursor

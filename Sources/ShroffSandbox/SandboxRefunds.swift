@@ -1,0 +1,80 @@
+import Foundation
+
+/// A refund in the sandbox's book.
+public struct SandboxRefund: Sendable, Equatable {
+    public enum Status: String, Sendable {
+        case processing = "PROCESSING"
+        case success = "SUCCESS"
+        case fail = "FAIL"
+    }
+
+    public let refundRequestID: String
+    public let refundID: String
+    public let paymentRequestID: String
+    public let currency: String
+    public let value: Int64
+    public let notifyURL: String?
+    public let createTime: Date
+    public var status: Status
+    public var refundTime: Date?
+}
+
+/// Magic refund amounts, by the last two digits of the refund amount in minor units.
+enum MagicRefundAmount: Equatable {
+    case none
+    /// `…61`: accepted (PROCESSING), then fails: notifyRefund with FAIL.
+    case failsLater
+    /// `…62`: accepted (PROCESSING) and never completed unless `refunds/simulate` completes it.
+    case staysProcessing
+    /// `…63`: the refund call answers U / UNKNOWN_EXCEPTION and records nothing.
+    case unknownResult
+
+    init(minorUnits: Int64) {
+        switch minorUnits % 100 {
+        case 61: self = .failsLater
+        case 62: self = .staysProcessing
+        case 63: self = .unknownResult
+        default: self = .none
+        }
+    }
+}
+
+/// Fault injection for the next N calls of an operation (`POST /sandbox/v1/control`).
+actor SandboxFaults {
+    enum Fault: String, Sendable {
+        case latency
+        case http500 = "http_500"
+        case connectionReset = "connection_reset"
+        case unknownResult = "unknown_result"
+        case suppress
+        case duplicate
+    }
+
+    struct Injection: Sendable {
+        let fault: Fault
+        var remaining: Int
+        let latency: Duration
+    }
+
+    static let operations = ["pay", "inquiryPayment", "cancel", "refund", "inquiryRefund", "notifyPayment", "notifyRefund"]
+
+    private var injections: [String: Injection] = [:]
+
+    func set(operation: String, fault: Fault, count: Int, latency: Duration) {
+        injections[operation] = Injection(fault: fault, remaining: count, latency: latency)
+    }
+
+    func reset() { injections.removeAll() }
+
+    /// Takes one injected fault for `operation`, if any is left.
+    func take(_ operation: String) -> Injection? {
+        guard var injection = injections[operation], injection.remaining > 0 else { return nil }
+        injection.remaining -= 1
+        injections[operation] = injection.remaining > 0 ? injection : nil
+        return injection
+    }
+
+    func describe() -> [String: [String: String]] {
+        injections.mapValues { ["fault": $0.fault.rawValue, "remaining": String($0.remaining)] }
+    }
+}
