@@ -118,6 +118,13 @@ struct ProviderConnection {
                     publicBaseURL: configuration.publicBaseURL, providerPrivateKeyPEM: keys.providerPrivateKeyPEM,
                     clients: [SandboxDefaults.clientID: keys.gatewayPublicKeyPEM], notificationSchedule: schedule
                 ),
+                wap: try SandboxWAPGateway(
+                    configuration: SandboxWAPConfiguration(
+                        publicBaseURL: configuration.publicBaseURL, partners: SandboxKeys.wapPartners(keys),
+                        providerPrivateKeyPEM: keys.providerPrivateKeyPEM, notificationSchedule: schedule
+                    ),
+                    logger: logger.with(metadata: "component", "sandbox-wap")
+                ),
                 logger: logger.with(metadata: "component", "sandbox")
             )
             let ams = AMSConfiguration(

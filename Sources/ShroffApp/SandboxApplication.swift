@@ -8,6 +8,7 @@ import ShroffSandbox
 /// at a remote provider. It accepts the AMS client `clientID` with `clientPublicKey`.
 public func buildSandboxApplication(
     host: String, port: Int, publicBaseURL: String, providerPrivateKeyPEM: String, clients: [String: String],
+    wapPartners: [String: SandboxWAPPartner] = [:],
     notificationSchedule: [Duration] = SandboxConfiguration.providerSchedule, logger: Logger,
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
@@ -15,6 +16,13 @@ public func buildSandboxApplication(
         configuration: SandboxConfiguration(
             publicBaseURL: publicBaseURL, providerPrivateKeyPEM: providerPrivateKeyPEM, clients: clients,
             notificationSchedule: notificationSchedule
+        ),
+        wap: wapPartners.isEmpty ? nil : try SandboxWAPGateway(
+            configuration: SandboxWAPConfiguration(
+                publicBaseURL: publicBaseURL, partners: wapPartners, providerPrivateKeyPEM: providerPrivateKeyPEM,
+                notificationSchedule: notificationSchedule
+            ),
+            logger: logger
         ),
         logger: logger
     )
@@ -41,5 +49,10 @@ struct SandboxCloser: Service {
 public enum SandboxKeys {
     public static func load(dataDirectory: String) throws -> SandboxKeyring {
         try SandboxKeyring.loadOrCreate(folder: "\(dataDirectory)/sandbox-keys")
+    }
+
+    /// The gateway as the sandbox WAP gateway's partner, with both its MD5 key and its RSA key.
+    public static func wapPartners(_ keys: SandboxKeyring) -> [String: SandboxWAPPartner] {
+        [SandboxDefaults.wapPartner: SandboxWAPPartner(md5Key: keys.wapMD5Key, rsaPublicKeyPEM: keys.gatewayPublicKeyPEM)]
     }
 }

@@ -46,9 +46,12 @@ public final class SandboxProvider: Sendable {
     let faults = SandboxFaults()
     let notifier: SandboxNotifier
     let logger: Logger
+    /// The WAP gateway mounted beside this provider, so `simulate` also drives trades by `out_trade_no`.
+    let wap: SandboxWAPGateway?
 
-    public init(configuration: SandboxConfiguration, httpClient: HTTPClient = .shared, logger: Logger) throws {
+    public init(configuration: SandboxConfiguration, wap: SandboxWAPGateway? = nil, httpClient: HTTPClient = .shared, logger: Logger) throws {
         self.configuration = configuration
+        self.wap = wap
         guard let providerKey = try? _RSA.Signing.PrivateKey(pemRepresentation: configuration.providerPrivateKeyPEM) else {
             throw SandboxSetupError(description: "sandbox provider private key is not a valid RSA PEM key")
         }
@@ -75,10 +78,12 @@ public final class SandboxProvider: Sendable {
     /// Stops pending notification retries.
     public func shutdown() async {
         await notifier.cancelAll()
+        await wap?.shutdown()
     }
 
     /// Mounts the provider's routes: `/ams/...`, `/sandbox/...`.
     public func register<Context: RequestContext>(on router: Router<Context>) {
+        wap?.register(on: router)
         for prefix in ["/ams/api/v1/payments", "/ams/sandbox/api/v1/payments"] {
             router.post("\(prefix)/:operation") { request, context in
                 try await self.amsCall(request, operation: context.parameters.get("operation") ?? "", path: request.uri.path)
@@ -295,6 +300,10 @@ public final class SandboxProvider: Sendable {
             return Self.jsonError(.badRequest, "invalid_parameter", "outcome: must be one of success, fail, cancel")
         }
         let wallet = json["wallet"] as? String
+        if let wap, let outTradeNo = json["out_trade_no"] as? String {
+            let (status, answer) = await wap.simulate(outTradeNo: outTradeNo, outcome: outcome.rawValue)
+            return Self.jsonResponse(HTTPResponse.Status(code: status), answer)
+        }
         guard let payment = await ledger.payment(
             requestID: (json["payment_request_id"] as? String) ?? (json["out_trade_no"] as? String),
             paymentID: json["payment_id"] as? String, now: Date()

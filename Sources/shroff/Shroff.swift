@@ -8,7 +8,7 @@ struct Shroff: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Shroff, a payment gateway for Alipay+ and AlipayHK.",
         subcommands: [
-            Serve.self, Merchants.self, Sandbox.self, Login.self, Intents.self, Refunds.self, Webhooks.self, Listen.self,
+            Serve.self, Migrate.self, Merchants.self, Sandbox.self, Login.self, Intents.self, Refunds.self, Webhooks.self, Listen.self,
         ],
         defaultSubcommand: Serve.self
     )
@@ -36,7 +36,7 @@ struct Serve: AsyncParsableCommand {
         if let port { environment["SHROFF_PORT"] = String(port) }
         let configuration = try GatewayConfiguration.fromEnvironment(environment)
         let app = try await buildApplication(configuration: configuration, logger: logger) { _ in
-            Console.write("Shroff is listening on \(configuration.publicBaseURL) (database \(configuration.databaseURL))")
+            Console.write("Shroff is listening on \(configuration.publicBaseURL) (database \((try? configuration.databaseLocation())?.description ?? "?"))")
         }
         try await app.runService()
     }
@@ -93,7 +93,9 @@ struct Sandbox: AsyncParsableCommand {
         let publicBaseURL = publicURL ?? "http://\(host):\(port)"
         let app = try buildSandboxApplication(
             host: host, port: port, publicBaseURL: publicBaseURL, providerPrivateKeyPEM: keys.providerPrivateKeyPEM,
-            clients: [SandboxDefaults.clientID: keys.gatewayPublicKeyPEM], logger: logger
+            clients: [SandboxDefaults.clientID: keys.gatewayPublicKeyPEM],
+            wapPartners: SandboxKeys.wapPartners(keys),
+            logger: logger
         ) { _ in
             Console.write("""
                 Sandbox provider listening on \(publicBaseURL). Point a gateway at it with:

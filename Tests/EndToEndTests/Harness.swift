@@ -73,7 +73,9 @@ struct Running {
             services.append(try buildSandboxApplication(
                 host: "127.0.0.1", port: sandboxPort, publicBaseURL: sandboxURL,
                 providerPrivateKeyPEM: keys.providerPrivateKeyPEM,
-                clients: [SandboxDefaults.clientID: keys.gatewayPublicKeyPEM], notificationSchedule: testSchedule,
+                clients: [SandboxDefaults.clientID: keys.gatewayPublicKeyPEM],
+                wapPartners: [SandboxDefaults.wapPartner: SandboxWAPPartner(md5Key: keys.wapMD5Key, rsaPublicKeyPEM: keys.gatewayPublicKeyPEM)],
+                notificationSchedule: testSchedule,
                 logger: logger, onServerRunning: { _ in await started.arrive() }
             ))
         }
