@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.4.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // Domain core: money, intents, the state machine, validation and the ports. No I/O.
@@ -35,6 +36,16 @@ let package = Package(
         .target(
             name: "ShroffPersistence",
             dependencies: ["ShroffCore", .product(name: "SQLiteNIO", package: "sqlite-nio")],
+            swiftSettings: swift6
+        ),
+        // The same stores on PostgreSQL, for several gateway nodes sharing one database.
+        .target(
+            name: "ShroffPostgres",
+            dependencies: [
+                "ShroffCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swift6
         ),
         // Clients of the wallet providers' protocols (providers.md).
@@ -64,7 +75,7 @@ let package = Package(
         .target(
             name: "ShroffApp",
             dependencies: [
-                "ShroffCore", "ShroffPersistence", "ShroffConnectors", "ShroffSandbox",
+                "ShroffCore", "ShroffPersistence", "ShroffPostgres", "ShroffConnectors", "ShroffSandbox",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -117,7 +128,11 @@ let package = Package(
         ),
         .testTarget(
             name: "ShroffPersistenceTests",
-            dependencies: ["ShroffCore", "ShroffPersistence"],
+            dependencies: [
+                "ShroffCore", "ShroffPersistence", "ShroffPostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swift6
         ),
         .testTarget(
@@ -146,6 +161,7 @@ let package = Package(
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: swift6
         ),

@@ -15,8 +15,8 @@ import ShroffSandbox
 public func buildApplication(
     configuration: GatewayConfiguration, logger: Logger, onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
-    let database = try await SQLiteDatabase.open(path: try configuration.sqlitePath(), logger: logger)
-    let store = SQLiteStore(database: database)
+    let database = try await DatabaseConnection.open(configuration: configuration, logger: logger)
+    let store = database.store
 
     let connection = try ProviderConnection.make(configuration: configuration, logger: logger)
     func resilient(_ provider: any PaymentProvider) -> ResilientProvider {
@@ -192,7 +192,7 @@ struct ProviderConnection {
 
 /// Releases the database and the sandbox's pending notifications when the server shuts down.
 struct ResourceCloser: Service {
-    let database: SQLiteDatabase
+    let database: DatabaseConnection
     let sandbox: SandboxProvider?
     let logger: Logger
 

@@ -1,5 +1,6 @@
 import Foundation
 import ShroffCore
+import ShroffPostgres
 import ShroffSandbox
 
 /// Everything the gateway reads from its environment, read once at start and passed down.
@@ -63,7 +64,8 @@ public struct GatewayConfiguration: Sendable {
     public var host: String
     public var port: Int
     public var dataDirectory: String
-    /// `sqlite:PATH` (default `sqlite:<data>/shroff.sqlite`).
+    /// `sqlite:PATH` (default `sqlite:<data>/shroff.sqlite`) or `postgres://USER:PASSWORD@HOST:PORT/DB`
+    /// (`postgresql://` too). May hold a password: show `databaseLocation()` instead, which leaves it out.
     public var databaseURL: String
     /// Where wallets and shoppers' browsers reach this gateway; default `http://127.0.0.1:<port>`.
     public var publicBaseURL: String
@@ -136,11 +138,26 @@ public struct GatewayConfiguration: Sendable {
 
     /// The SQLite file named by `databaseURL`.
     public func sqlitePath() throws -> String {
+        guard case .sqlite(let path) = try databaseLocation() else {
+            throw ConfigurationError(description: "SHROFF_DATABASE_URL: expected sqlite:PATH, not a PostgreSQL URL")
+        }
+        return path
+    }
+
+    /// The database named by `databaseURL`. Errors name what is wrong, never the URL (it may hold a password).
+    public func databaseLocation() throws -> DatabaseLocation {
+        if PostgresURL.isPostgres(databaseURL) {
+            do {
+                return .postgres(try PostgresURL(databaseURL))
+            } catch let invalid as PostgresURL.Invalid {
+                throw ConfigurationError(description: "SHROFF_DATABASE_URL: \(invalid.description)")
+            }
+        }
         for prefix in ["sqlite://", "sqlite:"] where databaseURL.hasPrefix(prefix) {
             let path = String(databaseURL.dropFirst(prefix.count))
-            if !path.isEmpty { return path }
+            if !path.isEmpty { return .sqlite(path: path) }
         }
-        throw ConfigurationError(description: "SHROFF_DATABASE_URL: expected sqlite:PATH")
+        throw ConfigurationError(description: "SHROFF_DATABASE_URL: expected sqlite:PATH or postgres://USER:PASSWORD@HOST:PORT/DATABASE")
     }
 }
 
@@ -235,7 +252,7 @@ extension GatewayConfiguration {
             }
             result.sandboxWAPSignType = parsed
         }
-        _ = try result.sqlitePath()
+        _ = try result.databaseLocation()
         return result
     }
 }

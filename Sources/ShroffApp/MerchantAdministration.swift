@@ -1,21 +1,14 @@
 import Foundation
 import Logging
 import ShroffCore
-import ShroffPersistence
 
 /// The operator's merchant commands (`shroff merchants create`).
 public enum MerchantAdministration {
     /// Creates a merchant in the configured database (also while the server runs) and returns its
     /// credentials, which exist in clear only in this answer.
     public static func create(name: String, h5Domain: String?, configuration: GatewayConfiguration, logger: Logger) async throws -> MerchantCredentials {
-        let database = try await SQLiteDatabase.open(path: try configuration.sqlitePath(), logger: logger)
-        do {
-            let credentials = try await create(name: name, h5Domain: h5Domain, in: SQLiteStore(database: database))
-            try await database.close()
-            return credentials
-        } catch {
-            try? await database.close()
-            throw error
+        try await DatabaseConnection.with(configuration: configuration, logger: logger) { database in
+            try await create(name: name, h5Domain: h5Domain, in: database.store)
         }
     }
 

@@ -88,7 +88,9 @@ struct WebhookDispatcher: Service {
     }
 
     func run() async throws {
-        try await store.releaseAllLeases()
+        // After a restart on an embedded database the leases left are this process's previous run's;
+        // on a shared database they may be other nodes' and end when they run out.
+        if store.leasesAreExclusiveToThisProcess { try await store.releaseAllLeases() }
         logger.info("webhook dispatcher started")
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             let delivered: Int

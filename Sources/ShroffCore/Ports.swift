@@ -21,7 +21,13 @@ public protocol WebhookStore: Sendable {
     func recordAttempt(_ attempt: DeliveryAttempt, decision: DeliveryDecision) async throws
     /// Marks a claimed delivery that has nowhere to go, and ends the lease.
     func recordNoEndpoint(eventID: String, at: Date) async throws
-    /// Ends every lease (a single-node database after a restart: no other node can hold one).
+    /// Whether every lease in this database can only have been taken by this process (an embedded,
+    /// single-node database): then a dispatcher starting up may end them all with `releaseAllLeases`,
+    /// since they belong to a previous run of this process that died. False for a database shared by
+    /// several nodes, where a lease ends only when it runs out.
+    var leasesAreExclusiveToThisProcess: Bool { get }
+    /// Ends every lease when `leasesAreExclusiveToThisProcess`; does nothing on a shared database
+    /// (other nodes may hold leases on work they are doing).
     func releaseAllLeases() async throws
     func deliveries(merchantUID: Int64, filter: DeliveryFilter) async throws -> [WebhookDelivery]
     func delivery(merchantUID: Int64, eventID: String) async throws -> WebhookDelivery?

@@ -30,6 +30,9 @@ public final class SQLiteDatabase: Sendable {
         try await connection.close()
     }
 
+    /// The highest migration this build knows (every open database has it).
+    public static var latestVersion: Int { SQLiteMigrations.all.map(\.version).max() ?? 0 }
+
     /// Runs `body` alone on the connection, outside a transaction (single reads).
     func withConnection<T: Sendable>(_ body: @Sendable (SQLiteConnection) async throws -> T) async throws -> T {
         await gate.acquire()

@@ -92,6 +92,9 @@ extension SQLiteStore: WebhookStore {
         }
     }
 
+    /// One embedded database file per gateway process: its leases are this process's own.
+    public var leasesAreExclusiveToThisProcess: Bool { true }
+
     public func releaseAllLeases() async throws {
         try await database.transaction { connection in
             _ = try await connection.query("UPDATE webhook_events SET lease_until = NULL WHERE lease_until IS NOT NULL")
