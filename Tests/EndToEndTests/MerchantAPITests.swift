@@ -173,7 +173,7 @@ struct MerchantAPITests {
 
     @Test("over the rate limit: 42900 with Retry-After")
     func rateLimited() async throws {
-        try await Running.with(adjust: { $0.rateLimitBurst = 3; $0.rateLimitPerSecond = 0.5 }) { server in
+        try await Running.with(adjust: { $0.rateLimitBurst = 3; $0.rateLimitPerSecond = 0.001 }) { server in
             let token = try await server.login()
             var answers: [Running.Answer] = []
             for _ in 0..<5 {
