@@ -15,15 +15,35 @@ public final class SQLiteDatabase: Sendable {
     public static func open(path: String, logger: Logger) async throws -> SQLiteDatabase {
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        // Another process may hold the write lock for a moment (a server next to `merchants create`):
+        // a lock that outlasts the busy timeout is waited out a few more times.
+        var attempt = 0
+        while true {
+            do {
+                return try await openOnce(path: path, logger: logger)
+            } catch let error as SQLiteError where error.reason == .busy && attempt < 4 {
+                attempt += 1
+                logger.warning("database busy while opening; retrying", metadata: ["attempt": "\(attempt)"])
+                try await Task.sleep(for: .milliseconds(250 * attempt))
+            }
+        }
+    }
+
+    static func openOnce(path: String, logger: Logger) async throws -> SQLiteDatabase {
         let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
-        // Another process (`shroff merchants create`) may write while the server runs: wait for its lock.
-        _ = try await connection.query("PRAGMA busy_timeout = 10000")
-        _ = try await connection.query("PRAGMA journal_mode = WAL")
-        _ = try await connection.query("PRAGMA synchronous = FULL")
-        _ = try await connection.query("PRAGMA foreign_keys = ON")
-        let database = SQLiteDatabase(connection: connection)
-        try await database.migrate(logger: logger)
-        return database
+        do {
+            _ = try await connection.query("PRAGMA busy_timeout = 10000")
+            _ = try await connection.query("PRAGMA journal_mode = WAL")
+            _ = try await connection.query("PRAGMA synchronous = FULL")
+            _ = try await connection.query("PRAGMA foreign_keys = ON")
+            let database = SQLiteDatabase(connection: connection)
+            try await database.migrate(logger: logger)
+            return database
+        } catch {
+            // A connection must be closed before it is released.
+            try? await connection.close()
+            throw error
+        }
     }
 
     public func close() async throws {

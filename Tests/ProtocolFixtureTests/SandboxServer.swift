@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import NIOHTTP1
+import ServiceLifecycle
 import ShroffConnectors
 import ShroffCore
 import ShroffSandbox
@@ -115,7 +116,10 @@ struct SandboxServer: Sendable {
             },
             logger: logger
         )
-        let server = Task { try await app.runService(gracefulShutdownSignals: []) }
+        // A graceful shutdown, not a cancel: cancelling the serving task can trap in NIO when a
+        // connection is still being accepted (apple/swift-nio#3481).
+        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
+        let server = Task { try await group.run() }
         var iterator = ports.makeAsyncIterator()
         let port = await iterator.next() ?? 0
         let result: Result<Void, any Error>
@@ -124,7 +128,7 @@ struct SandboxServer: Sendable {
         } else {
             result = .failure(SetupFailed())
         }
-        server.cancel()
+        await group.triggerGracefulShutdown()
         _ = await server.result
         await sandbox.shutdown()
         try result.get()

@@ -5,6 +5,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import NIOHTTP1
+import ServiceLifecycle
 import ShroffSandbox
 import Testing
 import _CryptoExtras
@@ -181,7 +182,10 @@ struct WAPServer: Sendable {
             },
             logger: logger
         )
-        let server = Task { try await app.runService(gracefulShutdownSignals: []) }
+        // A graceful shutdown, not a cancel: cancelling the serving task can trap in NIO when a
+        // connection is still being accepted (apple/swift-nio#3481).
+        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
+        let server = Task { try await group.run() }
         var iterator = ports.makeAsyncIterator()
         let port = await iterator.next() ?? 0
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
@@ -197,7 +201,7 @@ struct WAPServer: Sendable {
             result = .failure(SandboxServer.SetupFailed())
         }
         await gateway.shutdown()
-        server.cancel()
+        await group.triggerGracefulShutdown()
         _ = await server.result
         try? await client.shutdown()
         try result.get()
