@@ -41,7 +41,7 @@ public struct DatabaseConnection: Sendable {
                 closer: { try await database.close() }
             )
         case .postgres(let url):
-            let database = try await PostgresDatabase.open(url: url, logger: logger)
+            let database = try await PostgresGatewayDatabase.open(url: url, logger: logger)
             return DatabaseConnection(
                 store: PostgresStore(database: database), location: location, schemaVersion: try await database.schemaVersion(),
                 closer: { await database.close() }

@@ -4,7 +4,7 @@ import PostgresNIO
 
 /// A PostgreSQL database shared by any number of gateway nodes: a connection pool (`PostgresClient`)
 /// and the numbered migrations, applied under an advisory lock so nodes starting together don't race.
-public final class PostgresDatabase: Sendable {
+public final class PostgresGatewayDatabase: Sendable {
     let client: PostgresClient
     let logger: Logger
     /// Runs the pool; the pool serves no connection unless its `run()` is running.
@@ -20,14 +20,26 @@ public final class PostgresDatabase: Sendable {
         self.runner = Task { await client.run() }
     }
 
-    /// Connects (a pool opened lazily), checks the database answers and applies pending migrations.
-    public static func open(url: PostgresURL, logger: Logger) async throws -> PostgresDatabase {
+    /// Connects, applies pending migrations and opens the pool (its connections are made on demand).
+    public static func open(url: PostgresURL, logger: Logger) async throws -> PostgresGatewayDatabase {
         var poolLogger = logger
         poolLogger[metadataKey: "database"] = "\(url)"
         let client = PostgresClient(configuration: url.clientConfiguration, backgroundLogger: poolLogger)
-        let database = PostgresDatabase(client: client, url: url, logger: logger)
+        // The pool's task starts now, while the migrations run on a connection of their own.
+        let database = PostgresGatewayDatabase(client: client, url: url, logger: logger)
         do {
-            try await database.migrate()
+            // A direct connection: a wrong password, a missing database or a server that is not there
+            // fails at once with the server's reason (the pool would keep retrying in silence).
+            let connection = try await PostgresConnection.connect(
+                configuration: try url.connectionConfiguration(), id: 0, logger: logger
+            )
+            do {
+                try await migrate(on: connection, url: url, logger: logger)
+            } catch {
+                try? await connection.close()
+                throw error
+            }
+            try await connection.close()
         } catch {
             await database.close()
             throw PostgresUnavailable(url: url, error: error)
@@ -83,16 +95,31 @@ public final class PostgresDatabase: Sendable {
         }
     }
 
+    /// The same on a connection of its own (migrations).
+    static func transaction<T: Sendable>(
+        on connection: PostgresConnection, logger: Logger, _ body: (PostgresConnection) async throws -> T
+    ) async throws -> T {
+        try await connection.query("BEGIN", logger: logger)
+        do {
+            let value = try await body(connection)
+            try await connection.query("COMMIT", logger: logger)
+            return value
+        } catch {
+            _ = try? await connection.query("ROLLBACK", logger: logger)
+            throw error
+        }
+    }
+
     // MARK: Migrations
 
     /// A constant key for `pg_advisory_xact_lock` ("Shroff" in ASCII), held while migrating.
     static let migrationLockKey: Int64 = 0x5368_726F_6666
 
-    func migrate() async throws {
+    static func migrate(on connection: PostgresConnection, url: PostgresURL, logger: Logger) async throws {
         for migration in PostgresMigrations.all {
-            let applied = try await transaction { connection -> Bool in
+            let applied = try await transaction(on: connection, logger: logger) { connection -> Bool in
                 // Serializes migrating nodes; released with the transaction.
-                try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLockKey))", logger: logger)
+                try await connection.query("SELECT pg_advisory_xact_lock(\(migrationLockKey))", logger: logger)
                 try await connection.query(
                     "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)",
                     logger: logger

@@ -6,10 +6,10 @@ import ShroffCore
 /// decision depends on what was read, the row is locked (`FOR UPDATE`) or the write is made
 /// conflict-safe (`ON CONFLICT`), and queued work is claimed with `FOR UPDATE SKIP LOCKED` leases.
 public struct PostgresStore: MerchantStore, PaymentIntentStore, SecretStore, DatabaseProbe {
-    let database: PostgresDatabase
+    let database: PostgresGatewayDatabase
     var logger: Logger { database.logger }
 
-    public init(database: PostgresDatabase) {
+    public init(database: PostgresGatewayDatabase) {
         self.database = database
     }
 
