@@ -148,6 +148,12 @@ actor SandboxLedger {
         return payment
     }
 
+    /// Every payment this sandbox has seen, oldest first (the provider's side of a reconciliation).
+    func allPayments(now: Date) -> [SandboxPayment] {
+        payments.keys.compactMap { payment(requestID: $0, paymentID: nil, now: now) }
+            .sorted { ($0.createTime, $0.paymentID) < ($1.createTime, $1.paymentID) }
+    }
+
     /// How many pay calls were made with this paymentRequestId (a test aid: retries must reuse it).
     func payCallCount(requestID: String) -> Int { payCalls[requestID] ?? 0 }
 

@@ -96,6 +96,7 @@ public final class SandboxProvider: Sendable {
         }
         router.post("/sandbox/v1/control") { request, _ in try await self.control(request) }
         router.get("/sandbox/v1/control") { _, _ in Self.jsonResponse(.ok, ["faults": await self.faults.describe()]) }
+        router.get("/sandbox/v1/payments") { _, _ in try await self.inspectAll() }
         router.get("/sandbox/v1/payments/:paymentRequestID") { _, context in
             try await self.inspect(requestID: context.parameters.get("paymentRequestID") ?? "")
         }
@@ -327,6 +328,15 @@ public final class SandboxProvider: Sendable {
         return Self.jsonResponse(.ok, Self.describe(
             payment, payCalls: await ledger.payCallCount(requestID: requestID), refunds: await ledger.refunds(ofPayment: requestID)
         ))
+    }
+
+    /// Every payment, oldest first, without their refunds.
+    func inspectAll() async throws -> Response {
+        var listed: [[String: Any]] = []
+        for payment in await ledger.allPayments(now: Date()) {
+            listed.append(Self.describe(payment, payCalls: await ledger.payCallCount(requestID: payment.paymentRequestID)))
+        }
+        return Self.jsonResponse(.ok, ["payments": listed])
     }
 
     static func describe(_ payment: SandboxPayment, payCalls: Int, refunds: [SandboxRefund] = []) -> [String: Any] {

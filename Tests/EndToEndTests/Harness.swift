@@ -51,6 +51,8 @@ struct Running {
         var services: [any Service] = []
 
         var configuration = GatewayConfiguration(port: gatewayPort, dataDirectory: folder, createDemoMerchant: false)
+        // With SHROFF_TEST_POSTGRES_URL: a PostgreSQL database of this folder's own.
+        if let databaseURL = try await TestPostgres.databaseURL(forDataDirectory: folder) { configuration.databaseURL = databaseURL }
         switch setup {
         case .embedded:
             configuration.provider = .embeddedSandbox(notificationSchedule: testSchedule)
@@ -102,6 +104,7 @@ struct Running {
         }
         await group.triggerGracefulShutdown()
         try await runner.value
+        if dataDirectory == nil { await TestPostgres.dropDatabase(forDataDirectory: folder) }
     }
 
     /// `shroff merchants create` against the running server's database.

@@ -69,6 +69,10 @@ struct IdempotencyTests {
             #expect(downstream.json["payment_request_id"] as? String == orderID)
             #expect(downstream.json["status"] as? String == "PROCESSING")
             #expect(downstream.json["pay_calls"] as? Int == 1)
+            // The provider's whole ledger: that one payment and no other.
+            let ledger = try await server.send(.GET, "\(server.sandboxURL)/sandbox/v1/payments")
+            let payments = try #require(ledger.json["payments"] as? [[String: Any]])
+            #expect(payments.compactMap { $0["payment_request_id"] as? String } == [orderID])
         }
     }
 
