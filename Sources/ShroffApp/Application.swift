@@ -19,16 +19,19 @@ public func buildApplication(
     let store = database.store
 
     let connection = try ProviderConnection.make(configuration: configuration, logger: logger)
-    func resilient(_ provider: any PaymentProvider) -> ResilientProvider {
+    let metrics = GatewayMetrics()
+    func resilient(_ provider: any PaymentProvider, name: String) -> ResilientProvider {
         ResilientProvider(
-            wrapping: provider,
+            wrapping: MeasuredProvider(wrapped: provider, name: name, metrics: metrics),
             breaker: CircuitBreaker(
                 failureThreshold: configuration.circuitBreakerFailures, openDuration: configuration.circuitBreakerOpenDuration
             ),
             retryDelays: configuration.providerRetryDelays
         )
     }
-    let router = ProviderRouter(ams: resilient(connection.client), wap: connection.wap.map(resilient))
+    let router = ProviderRouter(
+        ams: resilient(connection.client, name: "alipayplus_ams"), wap: connection.wap.map { resilient($0, name: "alipayhk_wap") }
+    )
     let provider = router
     let payments = PaymentService(
         intents: store, refunds: store, provider: provider, timestamps: configuration.timestamps,
@@ -48,7 +51,13 @@ public func buildApplication(
 
     let document = try APIDocument.load()
     let httpRouter = Router(context: AppRequestContext.self)
-    httpRouter.add(middleware: EnvelopeMiddleware(methods: document.methodsByPath))
+    httpRouter.add(middleware: EnvelopeMiddleware(methods: document.methodsByPath, metrics: metrics))
+    httpRouter.get("metrics") { _, _ in
+        Response(
+            status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: metrics.exposition()))
+        )
+    }
     httpRouter.get("healthz") { _, context in try Envelope.ok(["status": "up"], context: context) }
     httpRouter.get("readyz") { _, context in
         do {
@@ -82,7 +91,7 @@ public func buildApplication(
         services: [
             ResourceCloser(database: database, sandbox: connection.sandbox, logger: logger),
             Reconciler(
-                payments: payments, pollInterval: configuration.reconcilePollInterval,
+                payments: payments, pollInterval: configuration.reconcilePollInterval, metrics: metrics,
                 logger: logger.with(metadata: "component", "reconciler")
             ),
             WebhookDispatcher(
@@ -92,7 +101,7 @@ public func buildApplication(
                     policy: configuration.webhookRetryPolicy, timeout: .seconds(configuration.webhookTimeoutSeconds),
                     pollInterval: configuration.webhookPollInterval
                 ),
-                logger: logger.with(metadata: "component", "webhooks")
+                logger: logger.with(metadata: "component", "webhooks"), metrics: metrics
             ),
         ],
         onServerRunning: onServerRunning,

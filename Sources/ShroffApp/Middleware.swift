@@ -4,12 +4,13 @@ import Hummingbird
 import Logging
 import ShroffCore
 
-/// Gives every answer its `x-request-id`, logs one line per request, and maps every error to the
+/// Gives every answer its `x-request-id`, logs and measures every request, and maps every error to the
 /// envelope in one place. Unexpected errors become 50000 with no internals in the message.
 struct EnvelopeMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     /// The documented paths and their methods, to answer 405 rather than 404 for a wrong method.
     var methods: [String: [String]] = [:]
+    var metrics: GatewayMetrics?
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let started = ContinuousClock.now
@@ -37,6 +38,9 @@ struct EnvelopeMiddleware: RouterMiddleware {
         }
         response.headers[Envelope.requestIDHeader] = context.requestID
         let elapsed = ContinuousClock.now - started
+        metrics?.recordRequest(
+            method: request.method.rawValue, route: context.endpointPath, status: Int(response.status.code), duration: elapsed
+        )
         context.logger.info("request", metadata: [
             "method": "\(request.method.rawValue)", "path": "\(request.uri.path)",
             "status": "\(response.status.code)", "ms": "\(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)",

@@ -7,6 +7,7 @@ import ShroffCore
 struct Reconciler: Service {
     let payments: PaymentService
     let pollInterval: Duration
+    var metrics: GatewayMetrics?
     let logger: Logger
 
     func run() async throws {
@@ -14,7 +15,9 @@ struct Reconciler: Service {
             var worked = 0
             do {
                 worked = try await payments.reconcileDue(logger: logger)
+                metrics?.recordReconciliationChecks(worked)
             } catch {
+                metrics?.recordBackgroundFailure(component: "reconciler")
                 logger.error("reconciliation round failed", metadata: ["error": "\(String(reflecting: type(of: error)))"])
             }
             if worked == 0 {

@@ -70,12 +70,13 @@ struct WebhookDispatcher: Service {
     let targets: WebhookTargetPolicy
     let settings: Settings
     let logger: Logger
+    let metrics: GatewayMetrics?
     let now: @Sendable () -> Date
     let random: @Sendable () -> Double
 
     init(
         store: any WebhookStore, transport: any WebhookTransport, targets: WebhookTargetPolicy, settings: Settings,
-        logger: Logger, now: @escaping @Sendable () -> Date = { Date() },
+        logger: Logger, metrics: GatewayMetrics? = nil, now: @escaping @Sendable () -> Date = { Date() },
         random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
     ) {
         self.store = store
@@ -83,6 +84,7 @@ struct WebhookDispatcher: Service {
         self.targets = targets
         self.settings = settings
         self.logger = logger
+        self.metrics = metrics
         self.now = now
         self.random = random
     }
@@ -98,6 +100,7 @@ struct WebhookDispatcher: Service {
                 delivered = try await deliverDue()
             } catch {
                 logger.error("webhook dispatch round failed", metadata: ["error": "\(String(reflecting: type(of: error)))"])
+                metrics?.recordBackgroundFailure(component: "webhook_dispatcher")
                 delivered = 0
             }
             if delivered == 0 {
@@ -160,12 +163,15 @@ struct WebhookDispatcher: Service {
         }
         switch decision {
         case .succeeded:
+            metrics?.recordWebhookAttempt(outcome: "delivered", duration: elapsed)
             logger.info("webhook delivered", metadata: ["attempt": "\(number)", "http_status": "\(result.httpStatus ?? 0)"])
         case .retry(let at, let error):
+            metrics?.recordWebhookAttempt(outcome: "retry", duration: elapsed)
             logger.info("webhook attempt failed; will retry", metadata: [
                 "attempt": "\(number)", "error": "\(error)", "next_attempt_at": "\(at)",
             ])
         case .failed(_, let error):
+            metrics?.recordWebhookAttempt(outcome: "failed", duration: elapsed)
             logger.warning("webhook delivery failed for good", metadata: ["attempts": "\(number)", "error": "\(error)"])
         case .noEndpoint:
             break

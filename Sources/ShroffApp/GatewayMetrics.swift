@@ -1,0 +1,117 @@
+import Prometheus
+
+/// The gateway's Prometheus metrics, served at `GET /metrics`. One registry per application rather
+/// than a process-wide `MetricsSystem` bootstrap, so the tests can run many gateways in one process.
+///
+/// Every label takes values from a small fixed set (route templates, not raw paths; known methods),
+/// so that no request, however odd, makes a new series.
+public final class GatewayMetrics: Sendable {
+    let registry = PrometheusCollectorRegistry()
+    // The descriptors are computed properties: `MetricNameDescriptor` is not `Sendable`.
+
+    public init() {}
+
+    /// The Prometheus text exposition of every metric.
+    public func exposition() -> String {
+        registry.emitToString()
+    }
+
+    // MARK: HTTP
+
+    static var httpRequests: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "shroff", subsystem: "http", metricName: "requests", unitName: "total",
+            helpText: "HTTP requests answered, by method, route template and status code."
+        )
+    }
+    static var httpDuration: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "shroff", subsystem: "http", metricName: "request_duration", unitName: "seconds",
+            helpText: "Time to answer an HTTP request, by method and route template."
+        )
+    }
+    static let latencyBuckets: [Duration] = [
+        .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250),
+        .milliseconds(500), .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10), .seconds(30),
+    ]
+    static let knownMethods: Set<String> = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+    /// `route` is the router's template (`/sandbox/v1/payments/{paymentRequestID}`), or nil when no route matched.
+    func recordRequest(method: String, route: String?, status: Int, duration: Duration) {
+        let method = Self.knownMethods.contains(method) ? method : "OTHER"
+        let route = route.flatMap { $0 == "NotFound" ? nil : $0 } ?? "unmatched"
+        registry.makeCounter(
+            descriptor: Self.httpRequests, labels: [("method", method), ("route", route), ("status", String(status))]
+        ).increment()
+        registry.makeDurationHistogram(
+            descriptor: Self.httpDuration, labels: [("method", method), ("route", route)], buckets: Self.latencyBuckets
+        ).record(duration)
+    }
+
+    // MARK: Provider calls
+
+    static var providerCalls: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "shroff", subsystem: "provider", metricName: "calls", unitName: "total",
+            helpText: "Calls made to a wallet provider, by provider, operation and outcome (answered, unavailable, error)."
+        )
+    }
+    static var providerDuration: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "shroff", subsystem: "provider", metricName: "call_duration", unitName: "seconds",
+            helpText: "Time a wallet provider took to answer, by provider and operation."
+        )
+    }
+
+    func recordProviderCall(provider: String, operation: String, outcome: String, duration: Duration) {
+        registry.makeCounter(
+            descriptor: Self.providerCalls, labels: [("provider", provider), ("operation", operation), ("outcome", outcome)]
+        ).increment()
+        registry.makeDurationHistogram(
+            descriptor: Self.providerDuration, labels: [("provider", provider), ("operation", operation)], buckets: Self.latencyBuckets
+        ).record(duration)
+    }
+
+    // MARK: Webhooks
+
+    static var webhookAttempts: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "shroff", subsystem: "webhook", metricName: "attempts", unitName: "total",
+            helpText: "Webhook delivery attempts, by outcome: delivered, retry (failed, will be tried again), failed (given up)."
+        )
+    }
+    static var webhookDuration: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "shroff", subsystem: "webhook", metricName: "attempt_duration", unitName: "seconds",
+            helpText: "Time a merchant's webhook endpoint took to answer."
+        )
+    }
+
+    func recordWebhookAttempt(outcome: String, duration: Duration) {
+        registry.makeCounter(descriptor: Self.webhookAttempts, labels: [("outcome", outcome)]).increment()
+        registry.makeDurationHistogram(descriptor: Self.webhookDuration, buckets: Self.latencyBuckets).record(duration)
+    }
+
+    // MARK: Background work
+
+    static var reconciliationChecks: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "shroff", subsystem: "reconciliation", metricName: "checks", unitName: "total",
+            helpText: "Payments and refunds looked at by reconciliation and expiry."
+        )
+    }
+    static var backgroundFailures: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "shroff", subsystem: "background", metricName: "round_failures", unitName: "total",
+            helpText: "Rounds of background work that failed (database or provider trouble), by component."
+        )
+    }
+
+    func recordReconciliationChecks(_ count: Int) {
+        registry.makeCounter(descriptor: Self.reconciliationChecks).increment(by: Int64(count))
+    }
+
+    func recordBackgroundFailure(component: String) {
+        registry.makeCounter(descriptor: Self.backgroundFailures, labels: [("component", component)]).increment()
+    }
+}
