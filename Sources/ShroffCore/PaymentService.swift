@@ -84,7 +84,16 @@ public struct PaymentService: Sendable {
         }
         switch start {
         case .awaitingShopper(let action, let providerPaymentID):
-            return try await apply(.providerAwaitingShopper(action, providerPaymentID: providerPaymentID), to: intent.orderID, logger: logger)
+            let updated = try await apply(.providerAwaitingShopper(action, providerPaymentID: providerPaymentID), to: intent.orderID, logger: logger)
+            if updated.status == .cancelled {
+                // The merchant cancelled while this call was on its way, when the provider had no payment
+                // to cancel yet; now it has one the shopper could pay, so it is cancelled as well.
+                logger.warning("payment created downstream after its intent was cancelled; cancelling it", metadata: [
+                    "order_id": "\(intent.orderID)",
+                ])
+                return (try? await cancelDownstream(updated, reason: "MERCHANT_CANCELLED", logger: logger)) ?? updated
+            }
+            return updated
         case .succeeded(let payTime, let wallet, _):
             return try await apply(.providerSucceeded(payTime: payTime, wallet: wallet, settleCurrency: nil), to: intent.orderID, logger: logger)
         case .rejected(let code, let message):

@@ -233,6 +233,27 @@ struct PaymentServiceTests {
         }
     }
 
+    @Test("a cancel that overtakes the create's pay call: the payment that lands later is cancelled downstream too")
+    func cancelOvertakingThePayCall() async throws {
+        let provider = SlowPayProvider()
+        try await withSQLiteHarness { harness in
+            let merchant = try await harness.store.createMerchant(makeMerchant(name: "Demo shop"))
+            let service = PaymentService(intents: harness.store, refunds: harness.store, provider: provider, timestamps: hongKongTime)
+            let creating = Task { try await service.create(try seed000Request(), merchant: merchant, logger: quietLogger) }
+            let orderID = await provider.waitForPayCall()
+            // The provider has no payment yet: the cancel finds nothing and the intent is CANCELLED.
+            let cancelled = try await service.cancel(merchantUID: merchant.uid, orderID: orderID, merchantOrderID: nil, logger: quietLogger)
+            #expect(cancelled.status == .cancelled)
+            #expect(await provider.cancelAnswers == [.notFound])
+            // Now the pay call lands: the create answers the CANCELLED intent and the new payment is cancelled.
+            await provider.landPayment()
+            let created = try await creating.value
+            #expect(created.status == .cancelled)
+            #expect(await provider.cancelAnswers == [.notFound, .cancelled])
+            #expect(try await harness.store.webhookEvents(orderID: orderID).map(\.kind) == [.paymentCancelled])
+        }
+    }
+
     @Test("apply goes through the state machine and the outbox")
     func applyEvents() async throws {
         try await ServiceFixture.with(FakeProvider(.awaitingShopper)) { fixture in
@@ -275,4 +296,44 @@ struct PaymentServiceTests {
             #expect(foreign?.kind == .notFound)
         }
     }
+}
+
+/// A provider whose pay call is held until the test lets it land; a cancel finds the payment only
+/// once it has landed.
+actor SlowPayProvider: PaymentProvider {
+    private var heldOrderID: String?
+    private var waiter: CheckedContinuation<String, Never>?
+    private var release: CheckedContinuation<Void, Never>?
+    private var landed = false
+    private(set) var cancelAnswers: [ProviderCancelResult] = []
+
+    func startPayment(_ request: ProviderPaymentRequest) async throws -> ProviderPaymentStart {
+        heldOrderID = request.intent.orderID
+        waiter?.resume(returning: request.intent.orderID)
+        waiter = nil
+        await withCheckedContinuation { release = $0 }
+        landed = true
+        return .awaitingShopper(NextAction(type: .redirect, url: "https://cashier.example/pay"), providerPaymentID: "PP-1")
+    }
+
+    /// The order id of the held pay call, once it has been made.
+    func waitForPayCall() async -> String {
+        if let heldOrderID { return heldOrderID }
+        return await withCheckedContinuation { waiter = $0 }
+    }
+
+    func landPayment() {
+        release?.resume()
+        release = nil
+    }
+
+    func cancelPayment(_ intent: PaymentIntent) async throws -> ProviderCancelResult {
+        let answer: ProviderCancelResult = landed ? .cancelled : .notFound
+        cancelAnswers.append(answer)
+        return answer
+    }
+
+    func inquirePayment(_ intent: PaymentIntent) async throws -> ProviderPaymentState { .processing }
+    func startRefund(_ request: ProviderRefundRequest) async throws -> ProviderRefundStart { .processing(providerRefundID: nil) }
+    func inquireRefund(_ request: ProviderRefundRequest) async throws -> ProviderRefundState { .processing }
 }
