@@ -1,0 +1,34 @@
+-- wrk script: POSTs payment intent creates (seed 001, alipayhk csb_qrcode, HKD 10.50), each with
+-- a merchant_order_id of its own, so every request makes a new intent and a signed call to the
+-- provider. Arguments: the Bearer token, then a prefix for the merchant_order_ids.
+local threads = {}
+
+function setup(thread)
+   table.insert(threads, thread)
+   thread:set("thread_number", #threads)
+end
+
+function init(args)
+   token = args[1]
+   prefix = args[2]
+   sent = 0
+end
+
+function request()
+   sent = sent + 1
+   local body = string.format(
+      '{"amount":"10.50","currency":"HKD","merchant_order_id":"%s-%d-%d",'
+      .. '"payment_method":{"type":"alipayhk","alipayhk":{"flow":"csb_qrcode","payment_method":"ALIPAYHK"}},'
+      .. '"description":"Benchmark"}',
+      prefix, thread_number, sent)
+   return wrk.format("POST", "/mch-api/v1/pa/payment_intents/create",
+      { ["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. token }, body)
+end
+
+function done(summary, latency, requests)
+   local failed = summary.errors.status + summary.errors.connect + summary.errors.read
+      + summary.errors.write + summary.errors.timeout
+   io.write(string.format("RESULT requests=%d failed=%d seconds=%.2f rate=%.1f p50_ms=%.1f p99_ms=%.1f max_ms=%.1f\n",
+      summary.requests, failed, summary.duration / 1e6, summary.requests / (summary.duration / 1e6),
+      latency:percentile(50) / 1000, latency:percentile(99) / 1000, latency.max / 1000))
+end
