@@ -1,6 +1,7 @@
--- wrk script: POSTs payment intent creates (seed 001, alipayhk csb_qrcode, HKD 10.50), each with
--- a merchant_order_id of its own, so every request makes a new intent and a signed call to the
--- provider. Arguments: the Bearer token, then a prefix for the merchant_order_ids.
+-- wrk script for bench/run. Arguments: the Bearer token, then either
+--   create PREFIX    payment intent creates (seed 001, alipayhk csb_qrcode, HKD 10.50), each with a
+--                    merchant_order_id of its own: a new intent and a signed provider call each time
+--   query ORDER_ID   queries of one intent over and over (the merchant API's read path)
 local threads = {}
 
 function setup(thread)
@@ -9,20 +10,24 @@ function setup(thread)
 end
 
 function init(args)
-   token = args[1]
-   prefix = args[2]
+   headers = { ["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. args[1] }
+   mode = args[2]
+   argument = args[3]
    sent = 0
 end
 
 function request()
+   if mode == "query" then
+      return wrk.format("POST", "/mch-api/v1/pa/payment_intents/query", headers,
+         string.format('{"order_id":"%s"}', argument))
+   end
    sent = sent + 1
    local body = string.format(
       '{"amount":"10.50","currency":"HKD","merchant_order_id":"%s-%d-%d",'
       .. '"payment_method":{"type":"alipayhk","alipayhk":{"flow":"csb_qrcode","payment_method":"ALIPAYHK"}},'
       .. '"description":"Benchmark"}',
-      prefix, thread_number, sent)
-   return wrk.format("POST", "/mch-api/v1/pa/payment_intents/create",
-      { ["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. token }, body)
+      argument, thread_number, sent)
+   return wrk.format("POST", "/mch-api/v1/pa/payment_intents/create", headers, body)
 end
 
 function done(summary, latency, requests)
