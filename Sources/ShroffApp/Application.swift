@@ -52,8 +52,9 @@ public func buildApplication(
     let document = try APIDocument.load()
     let httpRouter = Router(context: AppRequestContext.self)
     httpRouter.add(middleware: EnvelopeMiddleware(methods: document.methodsByPath, metrics: metrics))
-    httpRouter.get("metrics") { _, _ in
-        Response(
+    httpRouter.get("metrics") { _, context in
+        await metrics.refreshOutboxBacklog(from: store, now: Date(), logger: context.logger)
+        return Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
             body: .init(byteBuffer: ByteBuffer(string: metrics.exposition()))
         )

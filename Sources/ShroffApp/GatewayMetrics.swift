@@ -1,4 +1,7 @@
+import Foundation
+import Logging
 import Prometheus
+import ShroffCore
 
 /// The gateway's Prometheus metrics, served at `GET /metrics`. One registry per application rather
 /// than a process-wide `MetricsSystem` bootstrap, so the tests can run many gateways in one process.
@@ -90,6 +93,42 @@ public final class GatewayMetrics: Sendable {
     func recordWebhookAttempt(outcome: String, duration: Duration) {
         registry.makeCounter(descriptor: Self.webhookAttempts, labels: [("outcome", outcome)]).increment()
         registry.makeDurationHistogram(descriptor: Self.webhookDuration, buckets: Self.latencyBuckets).record(duration)
+    }
+
+    // MARK: Outbox backlog, read from the database at each scrape
+
+    static var outboxPending: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "shroff", subsystem: "webhook_outbox", metricName: "pending", unitName: "events",
+            helpText: "Webhook events not delivered yet that are still being tried (the whole database, all nodes)."
+        )
+    }
+    static var outboxOldestPendingAge: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "shroff", subsystem: "webhook_outbox", metricName: "oldest_pending_age", unitName: "seconds",
+            helpText: "Age of the oldest webhook event not delivered yet; 0 when none is pending."
+        )
+    }
+    static var outboxFailed: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "shroff", subsystem: "webhook_outbox", metricName: "failed", unitName: "events",
+            helpText: "Webhook events whose retries ran out, waiting for the merchant to replay them."
+        )
+    }
+
+    /// Reads the outbox backlog into its gauges. When the database does not answer, the gauges keep
+    /// their last values and the failure is counted, so the rest of the scrape still works.
+    func refreshOutboxBacklog(from store: any WebhookStore, now: Date, logger: Logger) async {
+        do {
+            let backlog = try await store.outboxBacklog()
+            registry.makeGauge(descriptor: Self.outboxPending).set(Int64(backlog.pending))
+            registry.makeGauge(descriptor: Self.outboxFailed).set(Int64(backlog.failed))
+            let age = backlog.oldestPendingCreatedAt.map { max(0, now.timeIntervalSince($0)) } ?? 0
+            registry.makeGauge(descriptor: Self.outboxOldestPendingAge).set(age)
+        } catch {
+            logger.error("outbox backlog unreadable", metadata: ["error": "\(String(reflecting: type(of: error)))"])
+            recordBackgroundFailure(component: "outbox_backlog")
+        }
     }
 
     // MARK: Background work

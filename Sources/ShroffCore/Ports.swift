@@ -34,6 +34,8 @@ public protocol WebhookStore: Sendable {
     func attempts(eventID: String) async throws -> [DeliveryAttempt]
     /// Puts a delivery back in the queue, due at `now` (a replay keeps the same webhook-id).
     func requeue(merchantUID: Int64, eventID: String, now: Date) async throws -> WebhookDelivery?
+    /// The whole outbox's backlog, across merchants and nodes.
+    func outboxBacklog() async throws -> OutboxBacklog
 }
 
 /// A key/value store for gateway-wide secrets shared by every node (the token signing key).

@@ -36,6 +36,22 @@ public struct DeliveryAttempt: Sendable, Equatable {
     public var succeeded: Bool { error == nil }
 }
 
+/// How much of the outbox is waiting: what an operator watches to see webhooks backing up.
+public struct OutboxBacklog: Sendable, Equatable {
+    /// Events not delivered yet that are still being tried.
+    public var pending: Int
+    /// When the oldest pending event was written; nil when nothing is pending.
+    public var oldestPendingCreatedAt: Date?
+    /// Events whose retries ran out; they stay failed until the merchant replays them.
+    public var failed: Int
+
+    public init(pending: Int, oldestPendingCreatedAt: Date?, failed: Int) {
+        self.pending = pending
+        self.oldestPendingCreatedAt = oldestPendingCreatedAt
+        self.failed = failed
+    }
+}
+
 /// A webhook event with its delivery state.
 public struct WebhookDelivery: Sendable, Equatable {
     public var event: WebhookEvent

@@ -152,6 +152,22 @@ extension SQLiteStore: WebhookStore {
         }
     }
 
+    public func outboxBacklog() async throws -> OutboxBacklog {
+        try await database.withConnection { connection in
+            let row = try await connection.query(
+                """
+                SELECT (SELECT COUNT(*) FROM webhook_events WHERE status = 'pending') AS pending,
+                       (SELECT MIN(created_at) FROM webhook_events WHERE status = 'pending') AS oldest,
+                       (SELECT COUNT(*) FROM webhook_events WHERE status = 'failed') AS failed
+                """
+            ).first
+            return OutboxBacklog(
+                pending: row?.column("pending")?.integer ?? 0, oldestPendingCreatedAt: row?.optionalDate("oldest"),
+                failed: row?.column("failed")?.integer ?? 0
+            )
+        }
+    }
+
     static func delivery(_ row: SQLiteRow) throws -> WebhookDelivery {
         guard let status = DeliveryStatus(rawValue: try row.text("status")) else {
             throw StoredDataError(column: "webhook_events.status")

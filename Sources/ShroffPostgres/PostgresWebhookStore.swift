@@ -118,4 +118,19 @@ extension PostgresStore: WebhookStore {
             RETURNING *
             """).first.map(Rows.delivery)
     }
+
+    public func outboxBacklog() async throws -> OutboxBacklog {
+        let row = try await rows("""
+            SELECT COUNT(*) FILTER (WHERE status = 'pending')::BIGINT AS pending,
+                   MIN(created_at) FILTER (WHERE status = 'pending') AS oldest,
+                   COUNT(*) FILTER (WHERE status = 'failed')::BIGINT AS failed
+            FROM webhook_events WHERE status IN ('pending', 'failed')
+            """).first
+        guard let row else { return OutboxBacklog(pending: 0, oldestPendingCreatedAt: nil, failed: 0) }
+        let columns = Columns(row)
+        return OutboxBacklog(
+            pending: Int(try columns.int64("pending")), oldestPendingCreatedAt: try columns.optionalDate("oldest"),
+            failed: Int(try columns.int64("failed"))
+        )
+    }
 }

@@ -162,6 +162,27 @@ extension StoreContract {
         #expect(try await store.claimDueDeliveries(now: t0.addingTimeInterval(3600), limit: 10, lease: .seconds(60)).isEmpty)
     }
 
+    static func outboxBacklogCountsWhatIsWaiting(_ store: any GatewayStore) async throws {
+        #expect(try await store.outboxBacklog() == OutboxBacklog(pending: 0, oldestPendingCreatedAt: nil, failed: 0))
+        let (merchant, intents) = try await paidIntents(store, count: 2)
+        #expect(try await store.outboxBacklog() == OutboxBacklog(pending: 2, oldestPendingCreatedAt: t0, failed: 0))
+        let events = try await store.claimDueDeliveries(now: t0, limit: 10, lease: .seconds(60)).map(\.delivery.event.id)
+        try #require(events.count == 2)
+        // A leased event is still pending: it is not delivered until a receiver says so.
+        #expect(try await store.outboxBacklog().pending == 2)
+        func attempt(_ eventID: String, error: String?) -> DeliveryAttempt {
+            DeliveryAttempt(eventID: eventID, number: 1, startedAt: t0, url: "https://shop.example/notify", httpStatus: error == nil ? 200 : 500, latencyMilliseconds: 4, error: error)
+        }
+        try await store.recordAttempt(attempt(events[0], error: nil), decision: .succeeded(at: t0))
+        try await store.recordAttempt(attempt(events[1], error: "receiver answered HTTP 500"), decision: .failed(at: t0, error: "receiver answered HTTP 500"))
+        let later = t0.addingTimeInterval(90)
+        _ = try await appendEvent(store, orderID: intents[0].orderID, kind: .refundSuccess, at: later)
+        #expect(try await store.outboxBacklog() == OutboxBacklog(pending: 1, oldestPendingCreatedAt: later, failed: 1))
+        // A replayed failure is pending again, and the oldest.
+        _ = try await store.requeue(merchantUID: merchant.uid, eventID: events[1], now: later)
+        #expect(try await store.outboxBacklog() == OutboxBacklog(pending: 2, oldestPendingCreatedAt: t0, failed: 0))
+    }
+
     static func secretRotationAndDefaultURL(_ store: any GatewayStore) async throws {
         let merchant = try await store.createMerchant(makeMerchant())
         let rotated = try #require(try await store.rotateWebhookSecret(uid: merchant.uid, newSecret: "whsec_new", previousValidUntil: t0))
@@ -401,6 +422,9 @@ extension StoreContract {
         },
         ContractCheck("attempts, delivery state, filters, paging and requeue") { try await attemptsAndDeliveriesAreRecorded($0.store) },
         ContractCheck("a delivery with no endpoint is recorded as no_endpoint") { try await noEndpointIsRecorded($0.store) },
+        ContractCheck("outboxBacklog counts pending and failed events and dates the oldest pending one") {
+            try await outboxBacklogCountsWhatIsWaiting($0.store)
+        },
         ContractCheck("refunds: idempotent, within the amount, transitions with refunded amount and webhooks") {
             try await refundsAreCheckedAndIdempotent($0.store)
         },
