@@ -35,7 +35,8 @@ public func buildApplication(
     let provider = router
     let payments = PaymentService(
         intents: store, refunds: store, provider: provider, timestamps: configuration.timestamps,
-        defaultExpirySeconds: configuration.defaultExpirySeconds, reconciliation: configuration.reconciliation
+        defaultExpirySeconds: configuration.defaultExpirySeconds, reconciliation: configuration.reconciliation,
+        alert: metrics.recordOperatorAlert
     )
     let tokens = try await TokenIssuer.load(
         from: store, lifetimeSeconds: configuration.tokenLifetimeSeconds, now: { Date() }

@@ -12,7 +12,10 @@ public final class GatewayMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
     // The descriptors are computed properties: `MetricNameDescriptor` is not `Sendable`.
 
-    public init() {}
+    public init() {
+        // Present from the start at 0, so an alert rule on their increase sees the first one.
+        for alert in OperatorAlert.allCases { _ = operatorAlertCounter(alert) }
+    }
 
     /// The Prometheus text exposition of every metric.
     public func exposition() -> String {
@@ -129,6 +132,23 @@ public final class GatewayMetrics: Sendable {
             logger.error("outbox backlog unreadable", metadata: ["error": "\(String(reflecting: type(of: error)))"])
             recordBackgroundFailure(component: "outbox_backlog")
         }
+    }
+
+    // MARK: Operator alerts
+
+    static var operatorAlerts: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "shroff", subsystem: "operator", metricName: "alerts", unitName: "total",
+            helpText: "Situations an operator must look at, by alert: payment_conflict, refund_conflict (the provider contradicts a final state), paid_after_expiry."
+        )
+    }
+
+    private func operatorAlertCounter(_ alert: OperatorAlert) -> Counter {
+        registry.makeCounter(descriptor: Self.operatorAlerts, labels: [("alert", alert.rawValue)])
+    }
+
+    func recordOperatorAlert(_ alert: OperatorAlert) {
+        operatorAlertCounter(alert).increment()
     }
 
     // MARK: Background work

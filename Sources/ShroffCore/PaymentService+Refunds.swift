@@ -86,6 +86,7 @@ extension PaymentService {
             logger.error("provider contradicts a final refund state; operator attention needed", metadata: [
                 "refund_id": "\(refundID)", "reason": "\(reason)",
             ])
+            alert(.refundConflict)
             return refund
         case .unchanged(let refund, _):
             return refund

@@ -12,13 +12,15 @@ public struct PaymentService: Sendable {
     public let defaultExpirySeconds: Int64
     public let reconciliation: ReconciliationSchedule
     public let now: @Sendable () -> Date
+    /// Told of every `OperatorAlert` as it happens.
+    public let alert: @Sendable (OperatorAlert) -> Void
     private let downstreamStarts = SingleFlight<PaymentIntent>()
     let refundStarts = SingleFlight<Refund>()
 
     public init(
         intents: any PaymentIntentStore, refunds: any RefundStore, provider: any PaymentProvider, timestamps: TimestampFormat,
         defaultExpirySeconds: Int64 = 1800, reconciliation: ReconciliationSchedule = .standard,
-        now: @escaping @Sendable () -> Date = { Date() }
+        now: @escaping @Sendable () -> Date = { Date() }, alert: @escaping @Sendable (OperatorAlert) -> Void = { _ in }
     ) {
         self.intents = intents
         self.refunds = refunds
@@ -27,6 +29,7 @@ public struct PaymentService: Sendable {
         self.defaultExpirySeconds = defaultExpirySeconds
         self.reconciliation = reconciliation
         self.now = now
+        self.alert = alert
     }
 
     /// Creates the intent and starts the downstream payment. Idempotent on merchant_order_id: an
@@ -118,11 +121,18 @@ public struct PaymentService: Sendable {
                 "order_id": "\(orderID)", "status": "\(intent.status.rawValue)",
                 "webhook_id": "\(webhook?.id ?? "-")",
             ])
+            if intent.status == .succeeded, let payTime = intent.payTime, payTime > intent.expiresAt {
+                logger.warning("payment made after the intent expired; recorded as SUCCEEDED, operator attention needed", metadata: [
+                    "order_id": "\(orderID)",
+                ])
+                alert(.paidAfterExpiry)
+            }
             return intent
         case .unchanged(let intent, .conflict(let reason)):
             logger.error("provider contradicts a final payment state; operator attention needed", metadata: [
                 "order_id": "\(orderID)", "status": "\(intent.status.rawValue)", "reason": "\(reason)",
             ])
+            alert(.paymentConflict)
             return intent
         case .unchanged(let intent, let transition):
             logger.debug("payment event ignored", metadata: ["order_id": "\(orderID)", "transition": "\(transition)"])
@@ -164,11 +174,6 @@ public struct PaymentService: Sendable {
         case .cancelled, .notFound:
             return try await apply(.cancelConfirmed(reason: reason), to: intent.orderID, logger: logger)
         case .alreadyPaid(let payTime, let wallet, let settleCurrency):
-            if payTime > intent.expiresAt {
-                logger.warning("payment made after the intent expired; recorded as SUCCEEDED, operator attention needed", metadata: [
-                    "order_id": "\(intent.orderID)",
-                ])
-            }
             return try await apply(.providerSucceeded(payTime: payTime, wallet: wallet, settleCurrency: settleCurrency), to: intent.orderID, logger: logger)
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import ShroffCore
+import Synchronization
 import ShroffPersistence
 import Testing
 
@@ -54,10 +55,14 @@ struct ServiceFixture {
     let merchant: Merchant
     var store: any GatewayStore { harness.store }
 
-    static func with(_ provider: FakeProvider, _ body: (ServiceFixture) async throws -> Void) async throws {
+    static func with(
+        _ provider: FakeProvider, alert: @escaping @Sendable (OperatorAlert) -> Void = { _ in }, _ body: (ServiceFixture) async throws -> Void
+    ) async throws {
         try await withSQLiteHarness { harness in
             let merchant = try await harness.store.createMerchant(makeMerchant(name: "Demo shop"))
-            let service = PaymentService(intents: harness.store, refunds: harness.store, provider: provider, timestamps: hongKongTime)
+            let service = PaymentService(
+                intents: harness.store, refunds: harness.store, provider: provider, timestamps: hongKongTime, alert: alert
+            )
             try await body(ServiceFixture(harness: harness, provider: provider, service: service, merchant: merchant))
         }
     }
@@ -274,6 +279,45 @@ struct PaymentServiceTests {
 
             let missing = await gatewayError { _ = try await fixture.service.apply(.providerFailed(code: "X"), to: "C404", logger: quietLogger) }
             #expect(missing?.kind == .notFound)
+        }
+    }
+
+    @Test("operator alerts: a payment after expiry, a provider contradicting a cancel or a refund; none for ordinary changes")
+    func operatorAlerts() async throws {
+        let alerts = Mutex<[OperatorAlert]>([])
+        try await ServiceFixture.with(FakeProvider(.awaitingShopper), alert: { alert in alerts.withLock { $0.append(alert) } }) { fixture in
+            let onTime = try await fixture.create(try seed000Request())
+            let paid = try await fixture.service.apply(
+                .providerSucceeded(payTime: onTime.expiresAt, wallet: nil, settleCurrency: nil), to: onTime.orderID, logger: quietLogger
+            )
+            #expect(paid.status == .succeeded)
+            #expect(alerts.withLock { $0 } == [])
+
+            let late = try await fixture.create(try seed000Request(edits: ["merchant_order_id": .string("LATE-1")]))
+            let paidLate = try await fixture.service.apply(
+                .providerSucceeded(payTime: late.expiresAt.addingTimeInterval(1), wallet: nil, settleCurrency: nil), to: late.orderID, logger: quietLogger
+            )
+            #expect(paidLate.status == .succeeded)
+            #expect(alerts.withLock { $0 } == [.paidAfterExpiry])
+
+            let cancelled = try await fixture.create(try seed000Request(edits: ["merchant_order_id": .string("CANCELLED-1")]))
+            _ = try await fixture.service.apply(.cancelConfirmed(reason: "MERCHANT_CANCELLED"), to: cancelled.orderID, logger: quietLogger)
+            let contradicted = try await fixture.service.apply(
+                .providerSucceeded(payTime: cancelled.createTime, wallet: nil, settleCurrency: nil), to: cancelled.orderID, logger: quietLogger
+            )
+            #expect(contradicted.status == .cancelled)
+            #expect(alerts.withLock { $0 } == [.paidAfterExpiry, .paymentConflict])
+
+            let refund = try await fixture.service.createRefund(
+                try CreateRefundRequest.validate(["order_id": .string(onTime.orderID), "merchant_refund_id": .string("R-1"), "amount": .string("1")]),
+                merchant: fixture.merchant, logger: quietLogger
+            )
+            _ = try await fixture.service.applyRefund(.providerSucceeded(time: paid.createTime, providerRefundID: nil), to: refund.refundID, logger: quietLogger)
+            let refundContradicted = try await fixture.service.applyRefund(
+                .providerFailed(code: "REFUND_FAIL", time: paid.createTime), to: refund.refundID, logger: quietLogger
+            )
+            #expect(refundContradicted.status == .succeeded)
+            #expect(alerts.withLock { $0 } == [.paidAfterExpiry, .paymentConflict, .refundConflict])
         }
     }
 

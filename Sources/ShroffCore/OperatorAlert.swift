@@ -1,0 +1,12 @@
+/// Something the gateway cannot settle by itself and an operator must look at. Each is logged as
+/// an error or warning where it happens and reported to `PaymentService.alert` (the app counts
+/// them in its metrics, so they can page someone).
+public enum OperatorAlert: String, Sendable, CaseIterable {
+    /// The provider contradicts a final payment state (paid after the gateway recorded a cancel).
+    case paymentConflict = "payment_conflict"
+    /// The provider contradicts a final refund state.
+    case refundConflict = "refund_conflict"
+    /// A shopper paid after the intent's expiry: recorded as SUCCEEDED (money taken is never
+    /// ignored), but the merchant may have given up on the order.
+    case paidAfterExpiry = "paid_after_expiry"
+}
