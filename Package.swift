@@ -123,6 +123,7 @@ let package = Package(
             dependencies: [
                 "ShroffApp", "ShroffCore", "ShroffPersistence",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -97,7 +97,7 @@ public func buildApplication(
                 logger: logger.with(metadata: "component", "reconciler")
             ),
             WebhookDispatcher(
-                store: store, transport: HTTPWebhookTransport(httpClient: .shared),
+                store: store, transport: HTTPWebhookTransport(),
                 targets: WebhookTargetPolicy(allowPrivateTargets: configuration.webhooksMayTargetPrivateAddresses),
                 settings: .init(
                     policy: configuration.webhookRetryPolicy, timeout: .seconds(configuration.webhookTimeoutSeconds),

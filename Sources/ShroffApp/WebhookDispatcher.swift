@@ -16,21 +16,36 @@ struct TransportResult: Sendable, Equatable {
 
 /// Sends one signed webhook request. The real one uses AsyncHTTPClient; tests may inject their own.
 protocol WebhookTransport: Sendable {
-    func post(url: String, headers: [(String, String)], body: String, timeout: Duration) async -> TransportResult
+    /// `connectTo`: the address to connect to instead of resolving the URL's host again (the TLS
+    /// certificate is still checked against the host); nil to resolve it.
+    func post(url: String, connectTo: String?, headers: [(String, String)], body: String, timeout: Duration) async -> TransportResult
 }
 
+/// Posts webhooks with AsyncHTTPClient. Redirects are never followed: a 3xx is a failed attempt
+/// (following one would send the event to an address nobody checked). Each request has a client of
+/// its own, because AsyncHTTPClient pins hosts to addresses per client; the cost is a new
+/// connection per attempt, which webhooks to many merchants' hosts mostly need anyway.
 struct HTTPWebhookTransport: WebhookTransport {
-    let httpClient: HTTPClient
-
-    func post(url: String, headers: [(String, String)], body: String, timeout: Duration) async -> TransportResult {
+    func post(url: String, connectTo: String?, headers: [(String, String)], body: String, timeout: Duration) async -> TransportResult {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "content-type", value: "application/json")
         request.headers.add(name: "user-agent", value: "Shroff-Webhooks/1")
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         request.body = .bytes(ByteBuffer(string: body))
+        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(10)))
+        if let connectTo, let host = URLComponents(string: url)?.host {
+            for name in Set([host, host.lowercased()]) { configuration.dnsOverride[name] = connectTo }
+        }
+        let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+        let result = await send(request, with: client, timeout: timeout)
+        try? await client.shutdown()
+        return result
+    }
+
+    private func send(_ request: HTTPClientRequest, with client: HTTPClient, timeout: Duration) async -> TransportResult {
         do {
-            let response = try await httpClient.execute(request, timeout: .nanoseconds(Int64(timeout.timeInterval * 1e9)))
+            let response = try await client.execute(request, timeout: .nanoseconds(Int64(timeout.timeInterval * 1e9)))
             // The answer's body is not needed; read a little so the connection can be reused.
             _ = try? await response.body.collect(upTo: 64 * 1024)
             let status = Int(response.status.code)
@@ -135,14 +150,15 @@ struct WebhookDispatcher: Service {
         let started = now()
         let clock = ContinuousClock.now
         var result: TransportResult
-        if let refusal = await targets.refusal(for: url) {
-            result = TransportResult(error: refusal)
-        } else {
+        switch await targets.verdict(for: url) {
+        case .refused(let reason):
+            result = TransportResult(error: reason)
+        case .allowed(let connectTo):
             do {
                 let headers = try StandardWebhookSignature.headers(
                     id: event.id, timestamp: Int64(started.timeIntervalSince1970), body: event.body, secrets: job.secrets
                 )
-                result = await transport.post(url: url, headers: headers, body: event.body, timeout: settings.timeout)
+                result = await transport.post(url: url, connectTo: connectTo, headers: headers, body: event.body, timeout: settings.timeout)
             } catch {
                 result = TransportResult(error: "the merchant's webhook secret is unusable")
             }

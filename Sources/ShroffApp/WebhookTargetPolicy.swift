@@ -4,36 +4,53 @@ import NIOPosix
 
 /// Keeps webhooks away from the gateway's own network: unless the operator allows private targets,
 /// a notify URL whose host is or resolves to a loopback, private, link-local (cloud metadata
-/// services live there) or otherwise non-public address is refused.
+/// services live there) or otherwise non-public address is refused, and an allowed one is pinned to
+/// the address that was checked.
 struct WebhookTargetPolicy: Sendable {
-    let allowPrivateTargets: Bool
-
-    /// Why `url` may not be called, or nil when it may.
-    func refusal(for url: String) async -> String? {
-        guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
-              ["http", "https"].contains(scheme), let host = components.host, !host.isEmpty else {
-            return "notify URL is not an absolute http(s) URL"
-        }
-        if allowPrivateTargets { return nil }
-        let bareHost = host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host
-        if bareHost.lowercased() == "metadata.google.internal" || bareHost.lowercased() == "localhost" {
-            return "notify URL host is internal; refused (set SHROFF_WEBHOOK_ALLOW_PRIVATE_TARGETS=true to allow)"
-        }
-        let port = components.port ?? (scheme == "https" ? 443 : 80)
-        let addresses: [SocketAddress]
-        do {
-            addresses = try await Self.resolve(host: bareHost, port: port)
-        } catch {
-            return "notify URL host does not resolve"
-        }
-        if addresses.isEmpty || addresses.contains(where: Self.isNonPublic) {
-            return "notify URL resolves to a private, loopback or link-local address; refused (set SHROFF_WEBHOOK_ALLOW_PRIVATE_TARGETS=true to allow)"
-        }
-        return nil
+    /// What the policy says of one notify URL.
+    enum Verdict: Sendable, Equatable {
+        case refused(String)
+        /// `connectTo` is the address the check approved when the host is a name (and private
+        /// targets are refused): the request must connect there and nowhere else, so a DNS answer
+        /// that changes between the check and the connection (DNS rebinding) cannot turn it inward.
+        case allowed(connectTo: String?)
     }
 
-    static func resolve(host: String, port: Int) async throws -> [SocketAddress] {
-        if let literal = try? SocketAddress(ipAddress: host, port: port) { return [literal] }
+    typealias Resolver = @Sendable (_ host: String, _ port: Int) async throws -> [SocketAddress]
+
+    let allowPrivateTargets: Bool
+    let resolve: Resolver
+
+    init(allowPrivateTargets: Bool, resolve: @escaping Resolver = WebhookTargetPolicy.resolve(host:port:)) {
+        self.allowPrivateTargets = allowPrivateTargets
+        self.resolve = resolve
+    }
+
+    func verdict(for url: String) async -> Verdict {
+        guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
+              ["http", "https"].contains(scheme), let host = components.host, !host.isEmpty else {
+            return .refused("notify URL is not an absolute http(s) URL")
+        }
+        if allowPrivateTargets { return .allowed(connectTo: nil) }
+        let bareHost = host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host
+        if bareHost.lowercased() == "metadata.google.internal" || bareHost.lowercased() == "localhost" {
+            return .refused("notify URL host is internal; refused (set SHROFF_WEBHOOK_ALLOW_PRIVATE_TARGETS=true to allow)")
+        }
+        let port = components.port ?? (scheme == "https" ? 443 : 80)
+        let isLiteral = (try? SocketAddress(ipAddress: bareHost, port: port)) != nil
+        let addresses: [SocketAddress]
+        do {
+            addresses = isLiteral ? [try SocketAddress(ipAddress: bareHost, port: port)] : try await resolve(bareHost, port)
+        } catch {
+            return .refused("notify URL host does not resolve")
+        }
+        if addresses.isEmpty || addresses.contains(where: Self.isNonPublic) {
+            return .refused("notify URL resolves to a private, loopback or link-local address; refused (set SHROFF_WEBHOOK_ALLOW_PRIVATE_TARGETS=true to allow)")
+        }
+        return .allowed(connectTo: isLiteral ? nil : addresses.first?.ipAddress)
+    }
+
+    @Sendable static func resolve(host: String, port: Int) async throws -> [SocketAddress] {
         // getaddrinfo blocks: run it on NIO's thread pool.
         return try await NIOThreadPool.singleton.runIfActive {
             try Self.lookup(host: host, port: port)

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOCore
 import ShroffCore
 import ShroffPersistence
 import Synchronization
@@ -18,7 +19,7 @@ final class ManualClock: Sendable {
 
 /// A receiver that fails a given number of times, then answers 200; records when it was called.
 final class ScriptedTransport: WebhookTransport {
-    private let state: Mutex<(failures: Int, calls: [(url: String, headers: [(String, String)])])>
+    private let state: Mutex<(failures: Int, calls: [(url: String, connectTo: String?, headers: [(String, String)])])>
     private let answer: TransportResult
 
     init(failures: Int, failure: TransportResult = TransportResult(httpStatus: 500, error: "receiver answered HTTP 500")) {
@@ -28,10 +29,11 @@ final class ScriptedTransport: WebhookTransport {
 
     var calls: Int { state.withLock { $0.calls.count } }
     var lastHeaders: [(String, String)] { state.withLock { $0.calls.last?.headers ?? [] } }
+    var lastConnectTo: String? { state.withLock { $0.calls.last?.connectTo } }
 
-    func post(url: String, headers: [(String, String)], body: String, timeout: Duration) async -> TransportResult {
+    func post(url: String, connectTo: String?, headers: [(String, String)], body: String, timeout: Duration) async -> TransportResult {
         state.withLock { state in
-            state.calls.append((url, headers))
+            state.calls.append((url, connectTo, headers))
             if state.failures > 0 {
                 state.failures -= 1
                 return answer
@@ -96,9 +98,12 @@ struct WebhookDispatcherTests {
 
     struct FixtureFailed: Error {}
 
-    static func dispatcher(_ fixture: Fixture, transport: ScriptedTransport, policy: WebhookRetryPolicy = .standard) -> WebhookDispatcher {
+    static func dispatcher(
+        _ fixture: Fixture, transport: ScriptedTransport, policy: WebhookRetryPolicy = .standard,
+        targets: WebhookTargetPolicy = WebhookTargetPolicy(allowPrivateTargets: true)
+    ) -> WebhookDispatcher {
         WebhookDispatcher(
-            store: fixture.store, transport: transport, targets: WebhookTargetPolicy(allowPrivateTargets: true),
+            store: fixture.store, transport: transport, targets: targets,
             settings: .init(policy: policy), logger: Self.quietLogger, now: { fixture.clock.now }, random: { 0 }
         )
     }
@@ -195,13 +200,44 @@ struct WebhookDispatcherTests {
         "http://100.64.0.1/", "http://[::ffff:127.0.0.1]/",
     ])
     func privateTargets(url: String) async {
-        #expect(await WebhookTargetPolicy(allowPrivateTargets: false).refusal(for: url) != nil)
-        #expect(await WebhookTargetPolicy(allowPrivateTargets: true).refusal(for: url) == nil)
+        guard case .refused = await WebhookTargetPolicy(allowPrivateTargets: false).verdict(for: url) else {
+            Issue.record("\(url) allowed"); return
+        }
+        #expect(await WebhookTargetPolicy(allowPrivateTargets: true).verdict(for: url) == .allowed(connectTo: nil))
     }
 
-    @Test("a public address is allowed")
+    @Test("a public address is allowed as it is, with no pin (no DNS is involved)")
     func publicTarget() async {
-        #expect(await WebhookTargetPolicy(allowPrivateTargets: false).refusal(for: "https://93.184.216.34/hooks") == nil)
+        #expect(await WebhookTargetPolicy(allowPrivateTargets: false).verdict(for: "https://93.184.216.34/hooks") == .allowed(connectTo: nil))
+    }
+
+    /// A resolver that gives its answers in turn, as a DNS server rebinding a name would.
+    static func rebinding(_ answers: [String]...) -> WebhookTargetPolicy.Resolver {
+        let remaining = Mutex(answers)
+        return { _, port in
+            try remaining.withLock { $0.removeFirst() }.map { try SocketAddress(ipAddress: $0, port: port) }
+        }
+    }
+
+    @Test("a name is pinned to the public address that was checked; when it later resolves inward it is refused")
+    func namesArePinned() async {
+        let policy = WebhookTargetPolicy(allowPrivateTargets: false, resolve: Self.rebinding(["93.184.216.34", "93.184.216.35"], ["10.0.0.7"]))
+        #expect(await policy.verdict(for: "https://rebind.example/hooks") == .allowed(connectTo: "93.184.216.34"))
+        guard case .refused = await policy.verdict(for: "https://rebind.example/hooks") else { Issue.record("rebound name allowed"); return }
+        // One private address among public ones is enough to refuse.
+        let mixed = WebhookTargetPolicy(allowPrivateTargets: false, resolve: Self.rebinding(["93.184.216.34", "169.254.169.254"]))
+        guard case .refused = await mixed.verdict(for: "https://mixed.example/hooks") else { Issue.record("mixed answer allowed"); return }
+    }
+
+    @Test("the dispatcher sends to the address its policy checked")
+    func dispatcherUsesThePin() async throws {
+        try await Self.withFixture { fixture in
+            let transport = ScriptedTransport(failures: 0)
+            let targets = WebhookTargetPolicy(allowPrivateTargets: false, resolve: Self.rebinding(["93.184.216.34"]))
+            try await Self.dispatcher(fixture, transport: transport, targets: targets).deliverDue()
+            #expect(transport.calls == 1)
+            #expect(transport.lastConnectTo == "93.184.216.34")
+        }
     }
 }
 
