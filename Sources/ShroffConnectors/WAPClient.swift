@@ -129,8 +129,16 @@ public struct WAPClient: PaymentProvider {
             "product_code": "NEW_WAP_OVERSEAS_SELLER",
         ], reference: request.intent.orderID)
         if answer.isSuccess { return .succeeded(time: Date(), providerRefundID: nil) }
-        return .rejected(code: answer.error ?? "REFUND_FAILED", message: "forex_refund refused")
+        // A system error, or an answer without a code, says nothing about whether the refund was
+        // made: it stays PROCESSING and the same out_return_no is sent again (idempotent).
+        guard let code = answer.error, !Self.undecidedErrors.contains(code) else {
+            throw ProviderUnavailable(reason: "forex_refund outcome unknown (\(answer.error ?? "no error code"))", isTransportFailure: false)
+        }
+        return .rejected(code: code, message: "forex_refund refused")
     }
+
+    /// Error codes of the WAP gateway that do not refuse anything: the provider could not decide.
+    static let undecidedErrors: Set<String> = ["SYSTEM_ERROR", "SYSTEM_EXCEPTION"]
 
     /// The protocol has no refund inquiry: an unknown outcome is settled by sending the same
     /// `out_return_no` again, which the provider treats idempotently.

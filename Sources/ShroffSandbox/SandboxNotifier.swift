@@ -20,12 +20,13 @@ actor SandboxNotifier {
         self.logger = logger
     }
 
-    func send(body: [UInt8], to url: String, clientID: String, reference: String) {
+    /// Starts delivering; `delay` holds the first attempt back (fault injection: out of order).
+    func send(body: [UInt8], to url: String, clientID: String, reference: String, delay extraDelay: Duration = .zero) {
         nextID += 1
         let id = nextID
         deliveries[id] = Task { [signing, schedule, httpClient, logger] in
             for (attempt, delay) in schedule.enumerated() {
-                do { try await Task.sleep(for: delay) } catch { return }
+                do { try await Task.sleep(for: attempt == 0 ? delay + extraDelay : delay) } catch { return }
                 let acknowledged = await Self.deliver(body: body, to: url, clientID: clientID, signing: signing, httpClient: httpClient)
                 logger.info("sandbox notification attempt", metadata: [
                     "payment_request_id": "\(reference)", "attempt": "\(attempt + 1)", "acknowledged": "\(acknowledged)",

@@ -142,8 +142,11 @@ extension SandboxProvider {
             guard let operation = json["operation"] as? String, SandboxFaults.operations.contains(operation) else {
                 return Self.jsonError(.badRequest, "invalid_parameter", "operation: one of \(SandboxFaults.operations.joined(separator: ", "))")
             }
-            guard let fault = (json["fault"] as? String).flatMap(SandboxFaults.Fault.init(rawValue:)) else {
-                return Self.jsonError(.badRequest, "invalid_parameter", "fault: one of latency, http_500, connection_reset, unknown_result, suppress, duplicate")
+            let allowed = SandboxFaults.faults(for: operation)
+            guard let fault = (json["fault"] as? String).flatMap(SandboxFaults.Fault.init(rawValue:)), allowed.contains(fault) else {
+                return Self.jsonError(
+                    .badRequest, "invalid_parameter", "fault: for \(operation) one of \(allowed.map(\.rawValue).joined(separator: ", "))"
+                )
             }
             let count = (json["count"] as? Int) ?? 1
             let latency = Duration.milliseconds((json["latency_ms"] as? Int) ?? 1000)

@@ -43,7 +43,8 @@ public final class SandboxProvider: Sendable {
     let signing: ProviderSigning
     let clientKeys: [String: _RSA.Signing.PublicKey]
     let ledger = SandboxLedger()
-    let faults = SandboxFaults()
+    /// Shared with the WAP gateway, so one control endpoint arms faults for both protocols.
+    let faults: SandboxFaults
     let notifier: SandboxNotifier
     let logger: Logger
     /// The WAP gateway mounted beside this provider, so `simulate` also drives trades by `out_trade_no`.
@@ -52,6 +53,7 @@ public final class SandboxProvider: Sendable {
     public init(configuration: SandboxConfiguration, wap: SandboxWAPGateway? = nil, httpClient: HTTPClient = .shared, logger: Logger) throws {
         self.configuration = configuration
         self.wap = wap
+        self.faults = wap?.faults ?? SandboxFaults()
         guard let providerKey = try? _RSA.Signing.PrivateKey(pemRepresentation: configuration.providerPrivateKeyPEM) else {
             throw SandboxSetupError(description: "sandbox provider private key is not a valid RSA PEM key")
         }
@@ -277,11 +279,14 @@ public final class SandboxProvider: Sendable {
         return result
     }
 
-    /// Sends a notification, unless a fault suppresses it (or duplicates it).
+    /// Sends a notification, unless a fault suppresses it, duplicates it or holds it back.
     func notify(_ operation: String, body: [UInt8], to url: String, clientID: String, reference: String) async {
-        switch await faults.take(operation)?.fault {
+        let injected = await faults.take(operation)
+        switch injected?.fault {
         case .suppress?:
             logger.info("sandbox notification suppressed by fault injection", metadata: ["reference": "\(reference)"])
+        case .latency?:
+            await notifier.send(body: body, to: url, clientID: clientID, reference: reference, delay: injected?.latency ?? .zero)
         case .duplicate?:
             await notifier.send(body: body, to: url, clientID: clientID, reference: reference)
             await notifier.send(body: body, to: url, clientID: clientID, reference: reference)

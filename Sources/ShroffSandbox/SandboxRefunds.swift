@@ -56,7 +56,17 @@ actor SandboxFaults {
         let latency: Duration
     }
 
-    static let operations = ["pay", "inquiryPayment", "cancel", "refund", "inquiryRefund", "notifyPayment", "notifyRefund"]
+    /// Calls the gateway makes: AMS operations and the WAP gateway's server-to-server services.
+    static let calls = ["pay", "inquiryPayment", "cancel", "refund", "inquiryRefund", "single_trade_query", "close_trade", "forex_refund"]
+    /// Notifications the provider sends: AMS `notifyPayment`/`notifyRefund`, WAP `trade_status_sync`.
+    static let notifications = ["notifyPayment", "notifyRefund", "trade_status_sync"]
+    static var operations: [String] { calls + notifications }
+
+    /// The faults that mean something for `operation`: a call can be slowed, fail or lose its
+    /// answer; a notification can be held back (so a later one overtakes it), lost or sent twice.
+    static func faults(for operation: String) -> [Fault] {
+        notifications.contains(operation) ? [.latency, .suppress, .duplicate] : [.latency, .http500, .connectionReset, .unknownResult]
+    }
 
     private var injections: [String: Injection] = [:]
 

@@ -65,6 +65,7 @@ public final class SandboxWAPGateway: Sendable {
     let providerKey: _RSA.Signing.PrivateKey
     let partners: [String: PartnerKeys]
     let book = SandboxWAPBook()
+    let faults = SandboxFaults()
     let notifier: SandboxWAPNotifier
     let logger: Logger
 
@@ -171,6 +172,15 @@ public final class SandboxWAPGateway: Sendable {
             guard Self.services.contains(service) else { throw Failure("ILLEGAL_SERVICE", "The service is not available.") }
             if service == "notify_verify" { return Self.text(await notifyVerify(parameters) ? "true" : "false") }
             let (partner, signType) = try authenticate(parameters, service: service)
+            if service != "create_forex_trade_wap", let injected = await faults.take(service) {
+                switch injected.fault {
+                case .latency: try? await Task.sleep(for: injected.latency)
+                case .http500: return Response(status: .internalServerError, body: .init(byteBuffer: ByteBuffer(string: "injected fault")))
+                case .connectionReset: return SandboxProvider.droppedConnection()
+                case .unknownResult: throw Failure("SYSTEM_ERROR", "Injected fault: the gateway is busy; nothing was done.")
+                case .suppress, .duplicate: break
+                }
+            }
             switch service {
             case "create_forex_trade_wap": return try await create(parameters, partner: partner, signType: signType)
             case "single_trade_query": return try await query(parameters, partner: partner)
@@ -441,7 +451,19 @@ public final class SandboxWAPGateway: Sendable {
         ]
         if let time = trade.gmtPayment { fields["gmt_payment"] = WAPTime.text(time) }
         if let time = trade.gmtClose { fields["gmt_close"] = WAPTime.text(time) }
-        await notifier.send(fields: fields, partner: trade.partner, signType: trade.signType, sign: sign, to: trade.notifyURL)
+        let injected = await faults.take("trade_status_sync")
+        switch injected?.fault {
+        case .suppress?:
+            logger.info("sandbox WAP notification suppressed by fault injection", metadata: ["out_trade_no": "\(trade.outTradeNo)"])
+        case .duplicate?:
+            await notifier.send(fields: fields, partner: trade.partner, signType: trade.signType, sign: sign, to: trade.notifyURL)
+            await notifier.send(fields: fields, partner: trade.partner, signType: trade.signType, sign: sign, to: trade.notifyURL)
+        default:
+            await notifier.send(
+                fields: fields, partner: trade.partner, signType: trade.signType, sign: sign, to: trade.notifyURL,
+                delay: injected?.fault == .latency ? injected?.latency ?? .zero : .zero
+            )
+        }
     }
 
     /// The trade's return_url with the synchronous return parameters added and signed (over every

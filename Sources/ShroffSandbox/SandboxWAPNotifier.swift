@@ -25,14 +25,18 @@ actor SandboxWAPNotifier {
         self.logger = logger
     }
 
-    /// Starts delivering `fields` (without notify_id, notify_time, sign, sign_type).
-    func send(fields: [String: String], partner: String, signType: WAPSigning.SignType, sign: @escaping Sign, to url: String) {
+    /// Starts delivering `fields` (without notify_id, notify_time, sign, sign_type); `delay` holds
+    /// the first attempt back (fault injection: out of order).
+    func send(
+        fields: [String: String], partner: String, signType: WAPSigning.SignType, sign: @escaping Sign, to url: String,
+        delay extraDelay: Duration = .zero
+    ) {
         nextID += 1
         let id = nextID
         let reference = fields["out_trade_no"] ?? "?"
         deliveries[id] = Task { [book, schedule, httpClient, logger] in
             for (attempt, delay) in schedule.enumerated() {
-                do { try await Task.sleep(for: delay) } catch { break }
+                do { try await Task.sleep(for: attempt == 0 ? delay + extraDelay : delay) } catch { break }
                 var message = fields
                 message["notify_id"] = await book.issueNotifyID(partner: partner, now: Date())
                 message["notify_time"] = WAPTime.text(Date())

@@ -168,4 +168,111 @@ struct MobileWebTests {
             #expect(answer.message.hasPrefix("return_url"))
         }
     }
+
+    // MARK: Fault injection on the WAP protocol
+
+    static func sandboxTrade(_ server: Running, _ outTradeNo: String) async throws -> [String: Any] {
+        let answer = try await server.send(.GET, "\(server.sandboxURL)/sandbox/v1/wap/trades/\(outTradeNo)")
+        return try #require(try JSONSerialization.jsonObject(with: Data(answer.body.utf8)) as? [String: Any])
+    }
+
+    static func armedFaults(_ server: Running) async throws -> [String: Any] {
+        let answer = try await server.send(.GET, "\(server.sandboxURL)/sandbox/v1/control")
+        return (try JSONSerialization.jsonObject(with: Data(answer.body.utf8)) as? [String: Any])?["faults"] as? [String: Any] ?? [:]
+    }
+
+    /// Creates a seed 003 intent, opens its wallet page (the trade exists at the provider only once
+    /// the shopper's browser gets there) and pays it. Returns the order id.
+    static func openAndPay(_ server: Running, token: String, _ body: String = seed003Request(amount: "2")) async throws -> String {
+        let created = try await server.api("pa/payment_intents/create", token: token, body)
+        let orderID = try #require(created.data["order_id"] as? String, "\(created.body)")
+        let redirect = try #require((created.data["next_action"] as? [String: Any])?["url"] as? String)
+        #expect(try await server.send(.GET, redirect).status == 200)
+        let paid = try await server.send(
+            .POST, "\(server.sandboxURL)/sandbox/v1/payments/simulate", headers: [("Content-Type", "application/json")],
+            body: #"{"out_trade_no":"\#(orderID)","outcome":"success"}"#
+        )
+        #expect(paid.status == 200, "\(paid.body)")
+        return orderID
+    }
+
+    /// Pays a seed 003 intent through the sandbox and waits until the gateway knows.
+    static func paidIntent(_ server: Running, token: String) async throws -> String {
+        let orderID = try await openAndPay(server, token: token)
+        #expect(try await server.awaitFinal(orderID: orderID, token: token).data["status"] as? String == "SUCCEEDED")
+        return orderID
+    }
+
+    @Test("a lost trade_status_sync is settled by single_trade_query, through the provider's HTTP 500s")
+    func lostNotificationIsReconciled() async throws {
+        try await Running.with(adjust: LifecycleTests.fast) { server in
+            let token = try await server.login()
+            try await LifecycleTests.control(server, #"{"operation":"trade_status_sync","fault":"suppress","count":1}"#)
+            try await LifecycleTests.control(server, #"{"operation":"single_trade_query","fault":"http_500","count":2}"#)
+            let orderID = try await Self.paidIntent(server, token: token)
+            // No notification was ever posted: the gateway found the payment by asking, after two 500s.
+            #expect(try await Self.sandboxTrade(server, orderID)["notification_attempts"] as? Int == 0)
+            #expect(try await Self.armedFaults(server).isEmpty)
+        }
+    }
+
+    @Test("a forex_refund answered SYSTEM_ERROR stays PROCESSING (50300, not FAILED) and is completed once by sending it again")
+    func undecidedRefundIsSentAgain() async throws {
+        try await Running.with(adjust: LifecycleTests.fast) { server in
+            let token = try await server.login()
+            let orderID = try await Self.paidIntent(server, token: token)
+            try await LifecycleTests.control(server, #"{"operation":"forex_refund","fault":"unknown_result","count":1}"#)
+            let refundID = uniqueOrderID()
+            let refund = try await server.api("pa/refunds/create", token: token, #"{"order_id":"\#(orderID)","merchant_refund_id":"\#(refundID)","amount":"0.5"}"#)
+            #expect(refund.code == 50300, "\(refund.body)")
+            let deadline = ContinuousClock.now + .seconds(15)
+            var status: String?
+            repeat {
+                try await Task.sleep(for: .milliseconds(100))
+                status = try await server.api("pa/refunds/query", token: token, #"{"merchant_refund_id":"\#(refundID)"}"#).data["status"] as? String
+            } while status == "PROCESSING" && ContinuousClock.now < deadline
+            #expect(status == "SUCCEEDED")
+            let trade = try await Self.sandboxTrade(server, orderID)
+            #expect((trade["refunds"] as? [Any])?.count == 1)
+            #expect(trade["refunded_amount"] as? String == "0.50")
+            #expect(try await server.api("pa/payment_intents/query", token: token, #"{"order_id":"\#(orderID)"}"#).data["refunded_amount"] as? String == "0.5")
+        }
+    }
+
+    @Test("a notification held back by the sandbox arrives after a later one: both intents still end SUCCEEDED, webhooks in the order learnt")
+    func delayedNotificationArrivesOutOfOrder() async throws {
+        try await WebhookTests.withReceiver { server, receiver, url in
+            let token = try await server.login()
+            try await LifecycleTests.control(server, #"{"operation":"trade_status_sync","fault":"latency","latency_ms":1500,"count":1}"#)
+            var orderIDs: [String] = []
+            for _ in 0..<2 {
+                let body = Self.seed003Request().replacingOccurrences(of: "https://put_your_site_here/example_url", with: url)
+                orderIDs.append(try await Self.openAndPay(server, token: token, body))
+            }
+            let webhooks = await receiver.waitFor(2)
+            let order = webhooks.compactMap { ($0.json["data"] as? [String: Any])?["order_id"] as? String }
+            #expect(order == [orderIDs[1], orderIDs[0]])
+            for orderID in orderIDs {
+                #expect(try await server.awaitFinal(orderID: orderID, token: token).data["status"] as? String == "SUCCEEDED")
+            }
+        }
+    }
+
+    @Test("the control endpoint refuses a fault that means nothing for the operation, naming the ones that do")
+    func controlRefusesMeaninglessFaults() async throws {
+        try await Running.with { server in
+            for (operation, fault, allowed) in [
+                ("pay", "suppress", "latency, http_500, connection_reset, unknown_result"),
+                ("trade_status_sync", "http_500", "latency, suppress, duplicate"),
+            ] {
+                let answer = try await server.send(
+                    .POST, "\(server.sandboxURL)/sandbox/v1/control", headers: [("Content-Type", "application/json")],
+                    body: #"{"operation":"\#(operation)","fault":"\#(fault)"}"#
+                )
+                #expect(answer.status == 400)
+                #expect(answer.body.contains("fault: for \(operation) one of \(allowed)"), "\(answer.body)")
+            }
+            #expect(try await Self.armedFaults(server).isEmpty)
+        }
+    }
 }
