@@ -16,7 +16,8 @@ extension PaymentService {
         let candidate = Refund(
             refundID: Identifier.refund(at: time), merchantUID: merchant.uid, orderID: intent.orderID,
             merchantRefundID: request.merchantRefundID, amount: amount, reason: request.reason, createTime: time,
-            requestFingerprint: request.fingerprint(orderID: intent.orderID, amount: amount)
+            requestFingerprint: request.fingerprint(orderID: intent.orderID, amount: amount),
+            firstCheckAt: time.addingTimeInterval(reconciliation.first.timeInterval)
         )
         let refund: Refund
         switch try await refunds.insertRefund(candidate) {

@@ -22,11 +22,13 @@ public struct Refund: Sendable, Equatable {
     public var finishTime: Date?
     /// Hash of the create parameters, to tell a retry from a conflicting reuse of merchant_refund_id.
     public var requestFingerprint: String
+    /// When the gateway first asks the provider about the refund if no result has arrived.
+    public var firstCheckAt: Date?
 
     public init(
         refundID: String, merchantUID: Int64, orderID: String, merchantRefundID: String, amount: Money, reason: String?,
         status: RefundStatus = .processing, providerRefundID: String? = nil, failureCode: String? = nil,
-        createTime: Date, finishTime: Date? = nil, requestFingerprint: String
+        createTime: Date, finishTime: Date? = nil, requestFingerprint: String, firstCheckAt: Date? = nil
     ) {
         self.refundID = refundID
         self.merchantUID = merchantUID
@@ -40,6 +42,7 @@ public struct Refund: Sendable, Equatable {
         self.createTime = createTime
         self.finishTime = finishTime
         self.requestFingerprint = requestFingerprint
+        self.firstCheckAt = firstCheckAt
     }
 }
 

@@ -3,9 +3,6 @@ import ShroffCore
 import SQLiteNIO
 
 extension SQLiteStore: RefundStore {
-    /// Refunds are first checked this long after creation if no result has arrived.
-    static let firstRefundCheck: TimeInterval = 5
-
     public func insertRefund(_ refund: Refund) async throws -> RefundInsertOutcome {
         try await database.transaction { connection in
             if let existing = try await connection.query(
@@ -36,7 +33,7 @@ extension SQLiteStore: RefundStore {
                     .text(refund.refundID), .integer(Int(refund.merchantUID)), .text(refund.orderID), .text(refund.merchantRefundID),
                     .integer(Int(refund.amount.minorUnits)), .text(refund.amount.currency.code), .optionalText(refund.reason),
                     .text(refund.status.rawValue), .millis(refund.createTime), .text(refund.requestFingerprint),
-                    .millis(refund.createTime.addingTimeInterval(Self.firstRefundCheck)),
+                    .millis(refund.firstCheckAt ?? refund.createTime),
                 ]
             )
             return .inserted(refund)

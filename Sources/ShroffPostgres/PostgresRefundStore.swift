@@ -3,9 +3,6 @@ import PostgresNIO
 import ShroffCore
 
 extension PostgresStore: RefundStore {
-    /// Refunds are first checked this long after creation if no result has arrived (as on SQLite).
-    static let firstRefundCheck: TimeInterval = 5
-
     public func insertRefund(_ refund: Refund) async throws -> RefundInsertOutcome {
         try await database.transaction { connection in
             // The intent's row lock comes first: racing refunds of one intent (on any node) run one
@@ -30,7 +27,7 @@ extension PostgresStore: RefundStore {
                 VALUES (\(refund.refundID), \(refund.merchantUID), \(refund.orderID), \(refund.merchantRefundID),
                         \(refund.amount.minorUnits), \(refund.amount.currency.code), \(refund.reason), \(refund.status.rawValue),
                         NULL, NULL, \(refund.createTime.millis), NULL, \(refund.requestFingerprint),
-                        \(refund.createTime.addingTimeInterval(Self.firstRefundCheck).millis), 0)
+                        \((refund.firstCheckAt ?? refund.createTime).millis), 0)
                 ON CONFLICT (merchant_uid, merchant_refund_id) DO NOTHING
                 RETURNING refund_id
                 """, on: connection)

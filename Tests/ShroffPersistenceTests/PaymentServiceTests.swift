@@ -259,6 +259,30 @@ struct PaymentServiceTests {
         }
     }
 
+    @Test("a refund is first checked at the provider after the reconciliation schedule's first delay, as intents are")
+    func firstChecksFollowTheSchedule() async throws {
+        let clock = Date(timeIntervalSince1970: 1_800_000_000)
+        let schedule = ReconciliationSchedule(first: .seconds(42), steps: [(1, .seconds(60))], lease: .seconds(60))
+        try await withSQLiteHarness { harness in
+            let merchant = try await harness.store.createMerchant(makeMerchant(name: "Demo shop"))
+            let service = PaymentService(
+                intents: harness.store, refunds: harness.store, provider: FakeProvider(.succeeded(clock)), timestamps: hongKongTime,
+                reconciliation: schedule, now: { clock }
+            )
+            let intent = try await service.create(try seed000Request(), merchant: merchant, logger: quietLogger)
+            #expect(intent.status == .succeeded)
+            let refund = try await service.createRefund(
+                try CreateRefundRequest.validate(["order_id": .string(intent.orderID), "merchant_refund_id": .string("R-1"), "amount": .string("1")]),
+                merchant: merchant, logger: quietLogger
+            )
+            #expect(refund.status == .processing)
+            let early = clock.addingTimeInterval(41.9)
+            #expect(try await harness.store.claimDueRefundChecks(now: early, limit: 10, lease: .seconds(60)).isEmpty)
+            let due = try await harness.store.claimDueRefundChecks(now: clock.addingTimeInterval(42), limit: 10, lease: .seconds(60))
+            #expect(due.map(\.item.refundID) == [refund.refundID])
+        }
+    }
+
     @Test("apply goes through the state machine and the outbox")
     func applyEvents() async throws {
         try await ServiceFixture.with(FakeProvider(.awaitingShopper)) { fixture in

@@ -336,11 +336,13 @@ extension StoreContract {
 
     static func refundChecksAreLeasedAndRescheduled(_ store: any GatewayStore) async throws {
         let (_, intents) = try await paidIntents(store, count: 1)
-        let refund = makeRefund(intents[0], id: "R1", merchantRefundID: "MR-1", minorUnits: 100)
+        var refund = makeRefund(intents[0], id: "R1", merchantRefundID: "MR-1", minorUnits: 100)
+        refund.firstCheckAt = t0.addingTimeInterval(5)
         _ = try await store.insertRefund(refund)
-        // First due 5 s after creation.
+        // First due at the time the service chose (read back without it: it is only a schedule).
         #expect(try await store.claimDueRefundChecks(now: t0.addingTimeInterval(4.999), limit: 10, lease: .seconds(60)).isEmpty)
         let due = try await store.claimDueRefundChecks(now: t0.addingTimeInterval(5), limit: 10, lease: .seconds(60))
+        refund.firstCheckAt = nil
         #expect(due == [DueCheck(item: refund, checks: 0)])
         #expect(try await store.claimDueRefundChecks(now: t0.addingTimeInterval(64), limit: 10, lease: .seconds(60)).isEmpty)
         try await store.scheduleRefundCheck(refundID: "R1", at: t0.addingTimeInterval(10), checks: 1)
