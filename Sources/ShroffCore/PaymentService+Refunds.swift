@@ -36,7 +36,14 @@ extension PaymentService {
             let left = Money(minorUnits: remaining, currency: amount.currency)
             throw GatewayError(.rejected, "amount: exceeds the refundable amount; \(left.decimalString) \(amount.currency.code) can still be refunded")
         }
-        return try await refundStarts.run(refund.refundID) {
+        return try await startRefundOnce(refund, intent: intent, logger: logger)
+    }
+
+    /// Sends the refund downstream unless a call for it is already in flight on this node (then its
+    /// answer is shared) or it has been answered meanwhile: a reconciliation resend never races the
+    /// create's own call with the same request id.
+    func startRefundOnce(_ refund: Refund, intent: PaymentIntent, logger: Logger) async throws -> Refund {
+        try await refundStarts.run(refund.refundID) {
             if let current = try await refunds.refund(refundID: refund.refundID), current.status != .processing || current.providerRefundID != nil {
                 return current
             }
@@ -182,7 +189,7 @@ extension PaymentService {
             case .notFound:
                 // The refund call never arrived: send it again, same refundRequestId (idempotent).
                 logger.info("provider has no record of the refund; sending it again")
-                let current = try await startRefundDownstream(refund, intent: intent, logger: logger)
+                let current = try await startRefundOnce(refund, intent: intent, logger: logger)
                 if current.status != .processing { return }
             case .processing:
                 break

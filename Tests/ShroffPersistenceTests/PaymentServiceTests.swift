@@ -283,6 +283,30 @@ struct PaymentServiceTests {
         }
     }
 
+    @Test("a reconciliation resend of a refund joins the create's call still in flight instead of sending a second one")
+    func refundResendJoinsTheCallInFlight() async throws {
+        let provider = SlowRefundProvider()
+        let clock = Mutex(Date(timeIntervalSince1970: 1_800_000_000))
+        try await withSQLiteHarness { harness in
+            let merchant = try await harness.store.createMerchant(makeMerchant(name: "Demo shop"))
+            let service = PaymentService(
+                intents: harness.store, refunds: harness.store, provider: provider, timestamps: hongKongTime, now: { clock.withLock { $0 } }
+            )
+            let intent = try await service.create(try seed000Request(), merchant: merchant, logger: quietLogger)
+            let request = try CreateRefundRequest.validate(["order_id": .string(intent.orderID), "merchant_refund_id": .string("R-1"), "amount": .string("1")])
+            let refunding = Task { try await service.createRefund(request, merchant: merchant, logger: quietLogger) }
+            await provider.waitForRefundCall()
+            // The first check falls due while the create's call is unanswered; the provider knows nothing yet.
+            clock.withLock { $0 = $0.addingTimeInterval(60) }
+            let reconciling = Task { try await service.reconcileDue(logger: quietLogger) }
+            await provider.waitForInquiry()
+            await provider.landRefunds()
+            #expect(try await refunding.value.status == .succeeded)
+            #expect(try await reconciling.value == 1)
+            #expect(await provider.refundCalls == 1)
+        }
+    }
+
     @Test("apply goes through the state machine and the outbox")
     func applyEvents() async throws {
         try await ServiceFixture.with(FakeProvider(.awaitingShopper)) { fixture in
@@ -404,4 +428,54 @@ actor SlowPayProvider: PaymentProvider {
     func inquirePayment(_ intent: PaymentIntent) async throws -> ProviderPaymentState { .processing }
     func startRefund(_ request: ProviderRefundRequest) async throws -> ProviderRefundStart { .processing(providerRefundID: nil) }
     func inquireRefund(_ request: ProviderRefundRequest) async throws -> ProviderRefundState { .processing }
+}
+
+/// Pays at once and holds refund calls until `landRefunds()`; it has no record of a refund it was
+/// asked about (as a provider whose refund call is still running).
+actor SlowRefundProvider: PaymentProvider {
+    private(set) var refundCalls = 0
+    private var held: [CheckedContinuation<Void, Never>] = []
+    private var landed = false
+    private var callWaiter: CheckedContinuation<Void, Never>?
+    private var inquiries = 0
+    private var inquiryWaiter: CheckedContinuation<Void, Never>?
+
+    func startPayment(_ request: ProviderPaymentRequest) async throws -> ProviderPaymentStart {
+        .succeeded(payTime: Date(timeIntervalSince1970: 1_800_000_000), wallet: "ALIPAY_HK", providerPaymentID: "PP-1")
+    }
+
+    func startRefund(_ request: ProviderRefundRequest) async throws -> ProviderRefundStart {
+        refundCalls += 1
+        callWaiter?.resume()
+        callWaiter = nil
+        if !landed { await withCheckedContinuation { held.append($0) } }
+        return .succeeded(time: Date(timeIntervalSince1970: 1_800_000_001), providerRefundID: "PR-1")
+    }
+
+    func inquireRefund(_ request: ProviderRefundRequest) async throws -> ProviderRefundState {
+        inquiries += 1
+        inquiryWaiter?.resume()
+        inquiryWaiter = nil
+        return .notFound
+    }
+
+    func waitForRefundCall() async {
+        if refundCalls > 0 { return }
+        await withCheckedContinuation { callWaiter = $0 }
+    }
+
+    func waitForInquiry() async {
+        if inquiries > 0 { return }
+        await withCheckedContinuation { inquiryWaiter = $0 }
+    }
+
+    /// Answers the held refund calls; later ones are answered at once.
+    func landRefunds() {
+        landed = true
+        held.forEach { $0.resume() }
+        held = []
+    }
+
+    func inquirePayment(_ intent: PaymentIntent) async throws -> ProviderPaymentState { .processing }
+    func cancelPayment(_ intent: PaymentIntent) async throws -> ProviderCancelResult { .cancelled }
 }
