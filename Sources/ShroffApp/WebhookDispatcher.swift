@@ -34,7 +34,12 @@ struct HTTPWebhookTransport: WebhookTransport {
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         request.body = .bytes(ByteBuffer(string: body))
         var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(10)))
-        if let connectTo, let host = URLComponents(string: url)?.host {
+        if let connectTo {
+            // Keyed as AsyncHTTPClient keys it (URL.host without IPv6 brackets). Fails closed: a
+            // target whose host cannot be keyed is not sent to unpinned.
+            guard let host = URL(string: url)?.host?.trimmingCharacters(in: CharacterSet(charactersIn: "[]")), !host.isEmpty else {
+                return TransportResult(error: "the target URL has no host to connect to")
+            }
             for name in Set([host, host.lowercased()]) { configuration.dnsOverride[name] = connectTo }
         }
         let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
@@ -46,7 +51,7 @@ struct HTTPWebhookTransport: WebhookTransport {
     private func send(_ request: HTTPClientRequest, with client: HTTPClient, timeout: Duration) async -> TransportResult {
         do {
             let response = try await client.execute(request, timeout: .nanoseconds(Int64(timeout.timeInterval * 1e9)))
-            // The answer's body is not needed; read a little so the connection can be reused.
+            // The answer's body is not needed; drain a little of it before the client shuts down.
             _ = try? await response.body.collect(upTo: 64 * 1024)
             let status = Int(response.status.code)
             if (200..<300).contains(status) { return TransportResult(httpStatus: status) }

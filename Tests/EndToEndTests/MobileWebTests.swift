@@ -241,9 +241,13 @@ struct MobileWebTests {
 
     @Test("a notification held back by the sandbox arrives after a later one: both intents still end SUCCEEDED, webhooks in the order learnt")
     func delayedNotificationArrivesOutOfOrder() async throws {
-        try await WebhookTests.withReceiver { server, receiver, url in
+        // Reconciliation waits 30 s, so only the held-back notification can make the first intent SUCCEEDED.
+        let slowChecks: (inout GatewayConfiguration) -> Void = { configuration in
+            configuration.reconciliation = ReconciliationSchedule(first: .seconds(30), steps: [(1000, .seconds(30))], lease: .seconds(5))
+        }
+        try await WebhookTests.withReceiver(adjust: slowChecks) { server, receiver, url in
             let token = try await server.login()
-            try await LifecycleTests.control(server, #"{"operation":"trade_status_sync","fault":"latency","latency_ms":1500,"count":1}"#)
+            try await LifecycleTests.control(server, #"{"operation":"trade_status_sync","fault":"latency","latency_ms":3000,"count":1}"#)
             var orderIDs: [String] = []
             for _ in 0..<2 {
                 let body = Self.seed003Request().replacingOccurrences(of: "https://put_your_site_here/example_url", with: url)

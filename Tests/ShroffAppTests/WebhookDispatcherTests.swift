@@ -215,9 +215,14 @@ struct WebhookDispatcherTests {
     static func rebinding(_ answers: [String]...) -> WebhookTargetPolicy.Resolver {
         let remaining = Mutex(answers)
         return { _, port in
-            try remaining.withLock { $0.removeFirst() }.map { try SocketAddress(ipAddress: $0, port: port) }
+            let answer = remaining.withLock { $0.isEmpty ? nil : $0.removeFirst() }
+            guard let answer else { throw NoMoreAnswers() }
+            return try answer.map { try SocketAddress(ipAddress: $0, port: port) }
         }
     }
+
+    /// The test resolver was asked more often than the test scripted.
+    struct NoMoreAnswers: Error {}
 
     @Test("a name is pinned to the public address that was checked; when it later resolves inward it is refused")
     func namesArePinned() async {
