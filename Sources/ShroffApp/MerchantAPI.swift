@@ -11,11 +11,13 @@ struct MerchantAPI: Sendable {
     let payments: PaymentService
     let tokens: TokenIssuer
     let rateLimiter: RateLimiter
+    let loginThrottle = LoginThrottle()
     let timestamps: TimestampFormat
     /// Whether the configured providers can pay a flow (mobile_web needs a WAP gateway).
     let supportsFlow: @Sendable (PaymentMethodSpec.Flow) -> Bool
 
-    static let maximumBodyBytes = 1 << 20
+    /// A create request is well under 4 KiB; nothing a merchant sends needs more than this.
+    static let maximumBodyBytes = 64 * 1024
 
     func register(on router: Router<AppRequestContext>) {
         router.group("mch-api/v1").post("authentication/login", use: login)
@@ -43,14 +45,14 @@ struct MerchantAPI: Sendable {
         guard let apiKey = request.headers[Self.apiKeyHeader], !apiKey.isEmpty else {
             throw GatewayError(.unauthorized, "x-api-key: header is required")
         }
-        // Limits guessing of keys for one client id.
-        try await rateLimiter.admit("login:\(clientID.prefix(64))")
+        try await loginThrottle.check(clientID: clientID, address: context.peerAddress)
         let presentedHash = MerchantFactory.hashAPIKey(apiKey)
         let merchant = try await merchants.merchant(clientID: clientID)
         // Unknown client ids are compared against a dummy hash so both failures take the same time.
         let storedHash = merchant?.apiKeyHash ?? String(repeating: "0", count: 64)
         guard let merchant, ConstantTime.equal(Array(presentedHash.utf8), Array(storedHash.utf8)) else {
-            context.logger.info("login refused", metadata: ["client_id": "\(clientID.prefix(64))"])
+            await loginThrottle.recordFailure(clientID: clientID, address: context.peerAddress)
+            context.logger.info("login refused", metadata: ["client_id": "\(clientID.prefix(64))", "peer": "\(context.peerAddress)"])
             throw GatewayError(.unauthorized, "x-api-key: wrong client id or api key")
         }
         let issued = try tokens.issue(for: merchant.uid)
@@ -145,9 +147,12 @@ struct MerchantAPI: Sendable {
         do {
             buffer = try await request.body.collect(upTo: maximumBodyBytes)
         } catch {
-            throw GatewayError(.invalidRequest, "body: larger than the 1 MiB limit")
+            throw GatewayError(.invalidRequest, "body: larger than the 64 KiB limit")
         }
         guard buffer.readableBytes > 0 else { throw GatewayError(.invalidRequest, "body: a JSON object is required") }
+        guard JSONLimits.depth(of: buffer.readableBytesView) <= JSONLimits.maximumDepth else {
+            throw GatewayError(.invalidRequest, "body: nested deeper than \(JSONLimits.maximumDepth) levels")
+        }
         let document: JSONValue
         do {
             document = try JSONDecoder().decode(JSONValue.self, from: Data(buffer: buffer))

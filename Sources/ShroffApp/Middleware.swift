@@ -16,6 +16,7 @@ struct EnvelopeMiddleware: RouterMiddleware {
         let started = ContinuousClock.now
         var response: Response
         do {
+            try Self.checkHeaderSize(request.headers)
             response = try await next(request, context)
         } catch let error as GatewayError {
             response = Envelope.failure(error, requestID: context.requestID)
@@ -48,6 +49,18 @@ struct EnvelopeMiddleware: RouterMiddleware {
         return response
     }
 
+    /// Headers a client may send in all, name and value bytes counted. (Past 80 KiB the HTTP parser
+    /// itself closes the connection with a bare 400.)
+    static let maximumHeaderBytes = 16 * 1024
+
+    static func checkHeaderSize(_ headers: HTTPFields) throws(GatewayError) {
+        var total = 0
+        for field in headers { total += field.name.rawName.utf8.count + field.value.utf8.count + 4 }
+        guard total <= maximumHeaderBytes else {
+            throw GatewayError(.invalidRequest, "headers: larger than the 16 KiB limit")
+        }
+    }
+
     static func map(_ error: HTTPError, request: Request) -> GatewayError {
         switch error.status {
         case .notFound:
@@ -55,7 +68,7 @@ struct EnvelopeMiddleware: RouterMiddleware {
         case .methodNotAllowed:
             return GatewayError(.invalidRequest, "method: \(request.method.rawValue) is not allowed here; use POST")
         case .contentTooLarge:
-            return GatewayError(.invalidRequest, "body: larger than the 1 MiB limit")
+            return GatewayError(.invalidRequest, "body: larger than the 64 KiB limit")
         case let status where status.code < 500:
             return GatewayError(.invalidRequest, "request: \(status.reasonPhrase)")
         default:

@@ -106,9 +106,8 @@ struct WebhookAPI: Sendable {
         case .null:
             url = nil
         case .string(let text):
-            guard text.count <= 1024 else { throw GatewayError.invalidParameter("default_notify_url", "at most 1024 characters") }
-            try CreateIntentRequest.requireHTTPURL(text, field: "default_notify_url")
-            url = text
+            guard text.utf8.count <= 1024 else { throw GatewayError.invalidParameter("default_notify_url", "must be at most 1024 bytes in UTF-8") }
+            url = try CreateIntentRequest.requireHTTPURL(text, field: "default_notify_url").normalized
         default:
             throw GatewayError.invalidParameter("default_notify_url", "must be a string or null, not \(value.typeName)")
         }

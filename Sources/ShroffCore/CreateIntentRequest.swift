@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 
 /// A validated `payment_intents/create` request: every rule of seeds 000, 001 and 003 has held.
@@ -43,17 +42,19 @@ public struct CreateIntentRequest: Sendable, Equatable {
     public static func validate(_ body: [String: JSONValue], h5Domain: String?) throws(GatewayError) -> CreateIntentRequest {
         let fields = FieldReader(body)
         let currencyCode = try fields.string("currency")
-        guard currencyCode.count == 3, currencyCode.allSatisfy({ $0.isASCII && $0.isUppercase }),
-              let currency = Currency(code: currencyCode) else {
+        guard let currency = Currency(code: currencyCode) else {
             throw .invalidParameter("currency", "must be a 3-letter ISO 4217 code in upper case")
         }
         let amount = try parseAmount(fields, "amount", currency: currency)
         let merchantOrderID = try merchantReference(fields, "merchant_order_id")
         let description = try fields.string("description", maxLength: 256)
-        let notifyURL = try fields.optionalString("notify_url", maxLength: 1024)
-        if let notifyURL { try requireHTTPURL(notifyURL, field: "notify_url") }
-        let returnURL = try fields.optionalString("return_url", maxLength: 1024)
-        if let returnURL { try requireHTTPURL(returnURL, field: "return_url") }
+        let notifyURL = try fields.optionalString("notify_url", maxLength: 1024).map { text throws(GatewayError) in
+            try requireHTTPURL(text, field: "notify_url").normalized
+        }
+        let parsedReturnURL = try fields.optionalString("return_url", maxLength: 1024).map { text throws(GatewayError) in
+            try requireHTTPURL(text, field: "return_url")
+        }
+        let returnURL = parsedReturnURL?.normalized
         let expireInSeconds = try fields.optionalInteger("expire_in_seconds")
         if let expireInSeconds, !(60...86_400).contains(expireInSeconds) {
             throw .invalidParameter("expire_in_seconds", "must be between 60 and 86400")
@@ -61,21 +62,17 @@ public struct CreateIntentRequest: Sendable, Equatable {
 
         // Seed 000 lists settlement_currency at the top level; the contract also names it under aplus.
         let topLevelSettlement = try fields.optionalString("settlement_currency")
-        if let topLevelSettlement, topLevelSettlement.count != 3 || Currency(code: topLevelSettlement) == nil {
+        if let topLevelSettlement, Currency(code: topLevelSettlement) == nil {
             throw .invalidParameter("settlement_currency", "must be a 3-letter ISO 4217 code in upper case")
         }
 
         let methodFields = try fields.object("payment_method")
-        let type = try methodFields.string("type")
-        var method: PaymentMethodSpec
-        switch type {
-        case "aplus":
-            method = try aplusMethod(try requireChannelObject(methodFields, type: type))
-        case "alipayhk":
-            method = try alipayHKMethod(try requireChannelObject(methodFields, type: type), currency: currency)
-        default:
-            throw .invalidParameter(methodFields.name("type"), "must be one of aplus, alipayhk")
+        guard let type = try methodFields.choice("type", in: ["aplus", "alipayhk"]) else {
+            throw .invalidParameter(methodFields.name("type"), "is required")
         }
+        var method = type == "aplus"
+            ? try aplusMethod(try requireChannelObject(methodFields, type: type))
+            : try alipayHKMethod(try requireChannelObject(methodFields, type: type), currency: currency)
 
         if let topLevelSettlement {
             if let nested = method.settlementCurrency, nested != topLevelSettlement {
@@ -89,30 +86,13 @@ public struct CreateIntentRequest: Sendable, Equatable {
             let floor = Money(minorUnits: minimum.minorUnits, currency: currency)
             throw GatewayError(.rejected, "amount: \(method.wallet) accepts at least \(floor.decimalString) \(currency.code)")
         }
-        if method.flow == .mobileWeb, let returnURL {
-            try checkReturnURLDomain(returnURL, h5Domain: h5Domain)
+        if method.flow == .mobileWeb, let parsedReturnURL {
+            try checkReturnURLDomain(parsedReturnURL, h5Domain: h5Domain)
         }
         return CreateIntentRequest(
             amount: amount, merchantOrderID: merchantOrderID, description: description, notifyURL: notifyURL,
             returnURL: returnURL, method: method, expireInSeconds: expireInSeconds
         )
-    }
-
-    /// Hash of every parameter that defines the payment, so an identical retry is recognised.
-    public var fingerprint: String {
-        let parts: [String] = [
-            amount.currency.code, String(amount.minorUnits), merchantOrderID, description, notifyURL ?? "",
-            returnURL ?? "", method.channel.rawValue, method.flow.rawValue, method.wallet,
-            method.presentmentMode ?? "", method.terminalType ?? "", method.osType ?? "",
-            method.settlementCurrency ?? "", expireInSeconds.map(String.init) ?? "",
-        ]
-        return Self.hash(parts)
-    }
-
-    static func hash(_ parts: [String]) -> String {
-        // Unit separators keep "a|b" + "c" distinct from "a" + "b|c".
-        let digest = SHA256.hash(data: Data(parts.joined(separator: "\u{1F}").utf8))
-        return digest.map { String(format: "%02x", $0) }.joined()
     }
 
     // MARK: - Rules
@@ -197,28 +177,38 @@ public struct CreateIntentRequest: Sendable, Equatable {
     /// A merchant's own reference: 1 to 32 letters, digits, `-` or `_`.
     public static func merchantReference(_ fields: FieldReader, _ key: String) throws(GatewayError) -> String {
         let value = try fields.string(key, maxLength: 32)
-        guard value.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
+        guard value.utf8.allSatisfy(isReferenceByte) else {
             throw .invalidParameter(key, "may contain only letters, digits, - and _")
         }
         return value
     }
 
-    public static func requireHTTPURL(_ text: String, field: String) throws(GatewayError) {
-        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
-              let host = url.host, !host.isEmpty else {
-            throw .invalidParameter(field, "must be an absolute http or https URL")
+    /// ASCII letters, digits, `-` and `_`, judged byte by byte.
+    static func isReferenceByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+             UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"): true
+        default: false
+        }
+    }
+
+    /// The URL parsed strictly (`MerchantURL`), or 40001 naming the field and the rule broken.
+    @discardableResult
+    public static func requireHTTPURL(_ text: String, field: String) throws(GatewayError) -> MerchantURL {
+        do {
+            return try MerchantURL.parse(text)
+        } catch {
+            throw .invalidParameter(field, error.description)
         }
     }
 
     /// Seed 003: the return_url's host must be the merchant's registered H5 domain or a subdomain of it.
-    static func checkReturnURLDomain(_ returnURL: String, h5Domain: String?) throws(GatewayError) {
+    static func checkReturnURLDomain(_ returnURL: MerchantURL, h5Domain: String?) throws(GatewayError) {
         guard let h5Domain, !h5Domain.isEmpty else {
             throw GatewayError(.rejected, "return_url: this merchant has no registered H5 domain")
         }
-        let host = (URL(string: returnURL)?.host ?? "").lowercased()
-        let domain = h5Domain.lowercased()
-        guard host == domain || host.hasSuffix("." + domain) else {
-            throw GatewayError(.rejected, "return_url: host must be \(domain) or a subdomain of it")
+        guard returnURL.isWithin(domain: h5Domain) else {
+            throw GatewayError(.rejected, "return_url: host must be \(h5Domain.lowercased()) or a subdomain of it")
         }
     }
 }

@@ -78,8 +78,12 @@ public struct FieldReader: Sendable {
         case .none, .some(.null):
             return nil
         case .some(.string(let value)):
-            if let maxLength, value.count > maxLength {
-                throw .invalidParameter(name(key), "must be at most \(maxLength) characters")
+            // Limits count UTF-8 bytes: a character may carry any number of combining marks.
+            if let maxLength, value.utf8.count > maxLength {
+                throw .invalidParameter(name(key), "must be at most \(maxLength) bytes in UTF-8")
+            }
+            if value.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
+                throw .invalidParameter(name(key), "must not contain control characters")
             }
             return value
         case .some(let other):
@@ -121,9 +125,46 @@ public struct FieldReader: Sendable {
     /// A string that must be one of `allowed`; `defaultValue` when absent.
     public func choice(_ key: String, in allowed: [String], default defaultValue: String? = nil) throws(GatewayError) -> String? {
         guard let value = try optionalString(key) else { return defaultValue }
-        guard allowed.contains(value) else {
+        // Compared on the bytes (String equality is canonical equivalence); the allowed spelling is returned.
+        guard let match = allowed.first(where: { $0.utf8.elementsEqual(value.utf8) }) else {
             throw .invalidParameter(name(key), "must be one of \(allowed.joined(separator: ", "))")
         }
-        return value
+        return match
+    }
+}
+
+/// Limits checked on a request body's bytes before it is decoded, so a hostile document costs
+/// at most one linear scan.
+public enum JSONLimits {
+    public static let maximumDepth = 32
+
+    /// The deepest nesting of arrays and objects in `bytes`, counted outside strings. Not a validator:
+    /// malformed documents are left for the decoder to refuse.
+    public static func depth<Bytes: Sequence>(of bytes: Bytes) -> Int where Bytes.Element == UInt8 {
+        var depth = 0
+        var deepest = 0
+        var inString = false
+        var escaped = false
+        for byte in bytes {
+            if inString {
+                if escaped {
+                    escaped = false
+                } else if byte == UInt8(ascii: "\\") {
+                    escaped = true
+                } else if byte == UInt8(ascii: "\"") {
+                    inString = false
+                }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "["), UInt8(ascii: "{"):
+                depth += 1
+                deepest = max(deepest, depth)
+            case UInt8(ascii: "]"), UInt8(ascii: "}"): depth -= 1
+            default: break
+            }
+        }
+        return deepest
     }
 }

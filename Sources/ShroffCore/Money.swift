@@ -5,8 +5,11 @@ public struct Currency: Hashable, Sendable, CustomStringConvertible {
     public let exponent: Int
 
     /// The currency for an ISO 4217 alphabetic code, or nil if the code is not an active ISO 4217 currency.
+    /// Judged on the bytes: Swift's `String` equality is canonical equivalence, under which a
+    /// KELVIN SIGN (U+212A) equals "K".
     public init?(code: String) {
-        guard let exponent = Currency.exponents[code] else { return nil }
+        guard code.utf8.count == 3, code.utf8.allSatisfy({ (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) }),
+              let exponent = Currency.exponents[code] else { return nil }
         self.code = code
         self.exponent = exponent
     }
@@ -52,21 +55,36 @@ public struct Money: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Parses a merchant-facing decimal string in major units (`"10.50"` HKD → 1050 minor units).
-    /// Accepts only plain digits with an optional fraction: no sign, exponent, spaces or leading zeros.
+    /// Accepts only ASCII digits with an optional fraction: no sign, exponent, spaces or leading zeros.
+    /// Works on the UTF-8 bytes, so a digit followed by a combining mark is not a digit.
     public static func parse(_ text: String, currency: Currency) throws(ParseError) -> Money {
-        let parts = text.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
-        let integerPart = parts[0]
-        let fractionPart = parts.count == 2 ? parts[1] : nil
-        guard !integerPart.isEmpty, integerPart.allSatisfy(\.isASCIIDigit),
-              fractionPart.map({ !$0.isEmpty && $0.allSatisfy(\.isASCIIDigit) }) ?? true,
-              integerPart == "0" || integerPart.first != "0"
-        else { throw .notADecimal }
-        guard integerPart.count <= 12 else { throw .tooManyIntegerDigits }
-        let fraction = fractionPart.map(String.init) ?? ""
-        guard fraction.count <= currency.exponent else { throw .tooManyDecimals(allowed: currency.exponent) }
-        let paddedFraction = fraction + String(repeating: "0", count: currency.exponent - fraction.count)
-        // At most 12 + 4 digits: always fits in Int64.
-        let minor = Int64(String(integerPart) + paddedFraction)!
+        var integerDigits = 0
+        var fractionDigits = -1  // -1 until the decimal point is seen
+        var leadingZero = false
+        var minor: Int64 = 0
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                if fractionDigits < 0 {
+                    if leadingZero { throw .notADecimal }
+                    if integerDigits == 0, byte == UInt8(ascii: "0") { leadingZero = true }
+                    integerDigits += 1
+                    guard integerDigits <= 12 else { throw .tooManyIntegerDigits }
+                } else {
+                    fractionDigits += 1
+                    guard fractionDigits <= currency.exponent else { throw .tooManyDecimals(allowed: currency.exponent) }
+                }
+                // At most 12 + 4 digits: never overflows Int64.
+                minor = minor * 10 + Int64(byte - UInt8(ascii: "0"))
+            case UInt8(ascii: "."):
+                guard fractionDigits < 0, integerDigits > 0 else { throw .notADecimal }
+                fractionDigits = 0
+            default:
+                throw .notADecimal
+            }
+        }
+        guard integerDigits > 0, fractionDigits != 0 else { throw .notADecimal }
+        for _ in max(fractionDigits, 0)..<currency.exponent { minor *= 10 }
         guard minor > 0 else { throw .notPositive }
         return Money(minorUnits: minor, currency: currency)
     }
@@ -91,8 +109,4 @@ public struct Money: Hashable, Sendable, CustomStringConvertible {
     public var minorUnitsString: String { String(minorUnits) }
 
     public var description: String { "\(decimalString) \(currency.code)" }
-}
-
-extension Character {
-    var isASCIIDigit: Bool { ("0"..."9").contains(self) }
 }

@@ -127,8 +127,4 @@ public struct CreateRefundRequest: Sendable, Equatable {
             throw CreateIntentRequest.amountError(error, field: "amount", currency: currency)
         }
     }
-
-    public func fingerprint(orderID: String, amount: Money) -> String {
-        CreateIntentRequest.hash([orderID, merchantRefundID, amount.currency.code, String(amount.minorUnits), reason ?? ""])
-    }
 }

@@ -295,7 +295,7 @@ struct CreateIntentRequestTests {
         ),
         RuleCase(
             rule: "return_url with the registered name as user info", base: .alipayHKMobileWeb,
-            edits: [.set("return_url", .s("https://yourwebsite.com@evil.com/orders"))], field: "return_url", kind: .rejected
+            edits: [.set("return_url", .s("https://yourwebsite.com@evil.com/orders"))], field: "return_url"
         ),
         RuleCase(
             rule: "return_url on a parent of the registered domain", base: .alipayHKMobileWeb,
