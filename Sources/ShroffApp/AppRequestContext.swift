@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import NIOCore
 import ShroffCore
 
 /// Per-request state: the request id (`rid`) and, once authenticated, the merchant.
@@ -7,13 +8,19 @@ public struct AppRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     public var requestID: String
     public var merchant: Merchant?
+    /// The peer's address (a proxy's, when the gateway runs behind one).
+    public let remoteAddress: SocketAddress?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
+        self.remoteAddress = source.channel.remoteAddress
         self.requestID = RequestID.make()
         self.merchant = nil
         self.logger[metadataKey: "rid"] = .string(requestID)
     }
+
+    /// The peer's IP address as text, for per-address limits ("unknown" when the transport has none).
+    var peerAddress: String { remoteAddress?.ipAddress ?? "unknown" }
 
     /// The authenticated merchant; routes behind `AuthenticationMiddleware` always have one.
     public func requireMerchant() throws -> Merchant {

@@ -64,6 +64,25 @@ struct RateLimiterTests {
         // Another key has its own bucket.
         try await limiter.admit("other")
     }
+
+    @Test("a flood of new keys never grows the map past its capacity")
+    func boundedMap() async throws {
+        let limiter = RateLimiter(perSecond: 0.001, burst: 5, capacity: 100)
+        for index in 0..<5_000 { try await limiter.admit("k\(index)") }
+        #expect(await limiter.count <= 100)
+        // The most recent keys are kept: the last one has spent its token.
+        for _ in 0..<4 { try await limiter.admit("k4999") }
+        await #expect(throws: GatewayError.self) { try await limiter.admit("k4999") }
+    }
+
+    @Test("failed logins are charged per client id and address; a check alone charges nothing")
+    func loginThrottle() async throws {
+        let throttle = LoginThrottle()
+        for _ in 0..<100 { try await throttle.check(clientID: "c", address: "10.0.0.1") }
+        for _ in 0..<10 { await throttle.recordFailure(clientID: "c", address: "10.0.0.9") }
+        await #expect(throws: GatewayError.self) { try await throttle.check(clientID: "c", address: "10.0.0.9") }
+        try await throttle.check(clientID: "c", address: "10.0.0.1")
+    }
 }
 
 @Suite("Configuration from the environment")
