@@ -78,7 +78,9 @@ public func buildApplication(
     api.register(on: httpRouter)
     WebhookAPI(merchants: store, webhooks: store, timestamps: configuration.timestamps).register(on: api.authenticatedGroup(httpRouter))
     ProviderCallbacks(
-        receiver: AMSNotificationReceiver(providerPublicKey: connection.client.configuration.providerPublicKey),
+        receiver: AMSNotificationReceiver(
+            providerPublicKey: connection.client.configuration.providerPublicKey, clientID: connection.client.configuration.clientID
+        ),
         intents: store, refunds: store, payments: payments,
         signedPath: URL(string: connection.client.configuration.notifyURL)?.path ?? ProviderCallbacks.amsNotifyPath,
         wap: connection.wap.map(WAPNotificationReceiver.init(client:))

@@ -29,7 +29,7 @@ struct ProviderCallbacks: Sendable {
     /// answered with the plain text `success` (anything else is retried by the provider).
     @Sendable func wapNotification(_ request: Request, context: AppRequestContext) async throws -> Response {
         guard let wap else { throw HTTPError(.notFound) }
-        let body = String(buffer: try await request.body.collect(upTo: 1 << 20))
+        let body = String(buffer: try await request.body.collect(upTo: MerchantAPI.maximumBodyBytes))
         let report: WAPNotificationReceiver.Report
         do {
             report = try await wap.report(form: WAPSignature.parseForm(body))
@@ -47,7 +47,11 @@ struct ProviderCallbacks: Sendable {
             return Self.text("fail")
         }
         guard WAPNotificationReceiver.matches(totalFee: report.totalFee, currency: report.currency, intent.amount) else {
-            logger.error("provider notification amount differs from the intent; operator attention needed")
+            logger.error("provider notification amount differs from the intent (or is missing); operator attention needed")
+            return Self.text("fail")
+        }
+        if let known = intent.providerPaymentID, !Self.same(report.tradeNo, known) {
+            logger.error("provider notification names another trade_no than the one the provider gave us")
             return Self.text("fail")
         }
         try await payments.apply(report.event, to: intent.orderID, logger: logger)
@@ -61,7 +65,7 @@ struct ProviderCallbacks: Sendable {
     }
 
     @Sendable func amsNotification(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let body = Array(buffer: try await request.body.collect(upTo: 1 << 20))
+        let body = Array(buffer: try await request.body.collect(upTo: MerchantAPI.maximumBodyBytes))
         let report: AMSReport
         do {
             report = try receiver.report(
@@ -89,11 +93,18 @@ struct ProviderCallbacks: Sendable {
             logger.warning("provider notification for an unknown payment")
             return Self.amsAnswer(status: "F", code: "ORDER_NOT_EXIST", httpStatus: .ok)
         }
-        if let reported = report.reportedAmount, !Self.same(reported, intent.amount) {
+        guard Self.same(report.reportedAmount, intent.amount) else {
             // Signed, but for a different amount than the merchant asked for: never mark it paid.
             logger.error("provider notification amount differs from the intent; operator attention needed", metadata: [
-                "reported": "\(reported.value) \(reported.currency)",
+                "reported": "\(report.reportedAmount.value) \(report.reportedAmount.currency)",
                 "expected": "\(intent.amount.minorUnitsString) \(intent.amount.currency.code)",
+            ])
+            return Self.amsAnswer(status: "F", code: "PARAM_ILLEGAL", httpStatus: .ok)
+        }
+        if let known = intent.providerPaymentID, !Self.same(report.providerPaymentID, known) {
+            // The provider gave this payment another paymentId: the report is about some other payment.
+            logger.error("provider notification names another paymentId than the one the provider gave us", metadata: [
+                "reported_payment_id": "\(report.providerPaymentID?.prefix(64) ?? "-")", "payment_id": "\(known)",
             ])
             return Self.amsAnswer(status: "F", code: "PARAM_ILLEGAL", httpStatus: .ok)
         }
@@ -108,16 +119,25 @@ struct ProviderCallbacks: Sendable {
             logger.warning("provider notification for an unknown refund")
             return Self.amsAnswer(status: "F", code: "ORDER_NOT_EXIST", httpStatus: .ok)
         }
-        if let reported = report.reportedAmount, !Self.same(reported, refund.amount) {
+        guard Self.same(report.reportedAmount, refund.amount) else {
             logger.error("provider refund notification amount differs from the refund; operator attention needed")
+            return Self.amsAnswer(status: "F", code: "PARAM_ILLEGAL", httpStatus: .ok)
+        }
+        if let known = refund.providerRefundID, !Self.same(report.providerRefundID, known) {
+            logger.error("provider refund notification names another refundId than the one the provider gave us")
             return Self.amsAnswer(status: "F", code: "PARAM_ILLEGAL", httpStatus: .ok)
         }
         try await payments.applyRefund(report.event, to: refund.refundID, logger: logger)
         return Self.acknowledgement
     }
 
+    /// Compared on the bytes (String equality is canonical equivalence).
     static func same(_ reported: AMSAmount, _ money: Money) -> Bool {
-        reported.currency == money.currency.code && reported.value == money.minorUnitsString
+        same(reported.currency, money.currency.code) && same(reported.value, money.minorUnitsString)
+    }
+
+    static func same(_ reported: String?, _ expected: String) -> Bool {
+        reported.map { $0.utf8.elementsEqual(expected.utf8) } ?? false
     }
 
     static var acknowledgement: Response {

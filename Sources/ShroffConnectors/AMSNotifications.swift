@@ -2,39 +2,26 @@ import Foundation
 import ShroffCore
 import _CryptoExtras
 
-/// What a verified `notifyPayment` tells the gateway.
-public struct AMSPaymentReport: Sendable, Equatable {
-    public let orderID: String
-    public let reportedAmount: AMSAmount?
-    public let event: PaymentEvent
-}
-
-/// What a verified `notifyRefund` tells the gateway.
-public struct AMSRefundReport: Sendable, Equatable {
-    public let refundID: String
-    public let reportedAmount: AMSAmount?
-    public let event: RefundEvent
-}
-
-/// A verified notification of either kind.
-public enum AMSReport: Sendable, Equatable {
-    case payment(AMSPaymentReport)
-    case refund(AMSRefundReport)
-}
-
-/// Verifies and reads the provider's notifications (providers.md §1, "Notifications").
+/// Verifies the provider's notifications (providers.md §1, "Notifications") and reads them with
+/// `AMSNotificationBody`. A report is returned only when it is signed by the provider *and*
+/// addressed to our client id: another customer of the same provider holds genuinely signed
+/// reports of its own, which must never be applied here.
 public struct AMSNotificationReceiver: Sendable {
     public enum Rejection: Error, Equatable, CustomStringConvertible {
         case missingHeaders
         case badSignature
+        case foreignClient
         case unreadableBody
+        case missingAmount
         case unsupportedType(String)
 
         public var description: String {
             switch self {
             case .missingHeaders: "notification lacks client-id, request-time or signature"
             case .badSignature: "notification signature does not verify"
-            case .unreadableBody: "notification body is not a notifyPayment message"
+            case .foreignClient: "notification is for another client-id than ours"
+            case .unreadableBody: "notification body is not a notifyPayment or notifyRefund message"
+            case .missingAmount: "notification carries no amount and currency"
             case .unsupportedType(let type): "notification type \(type) is not handled"
             }
         }
@@ -44,9 +31,12 @@ public struct AMSNotificationReceiver: Sendable {
     public static let acknowledgement = #"{"result":{"resultCode":"SUCCESS","resultStatus":"S","resultMessage":"success"}}"#
 
     let providerPublicKey: _RSA.Signing.PublicKey
+    let clientID: String
 
-    public init(providerPublicKey: _RSA.Signing.PublicKey) {
+    /// - Parameter clientID: our client id at the provider; reports for any other are refused.
+    public init(providerPublicKey: _RSA.Signing.PublicKey, clientID: String) {
         self.providerPublicKey = providerPublicKey
+        self.clientID = clientID
     }
 
     /// - Parameters:
@@ -60,7 +50,7 @@ public struct AMSNotificationReceiver: Sendable {
         return report
     }
 
-    /// Verifies the signature, then reads a `PAYMENT_RESULT` or `REFUND_RESULT` notification.
+    /// Verifies the signature and the client id, then reads a `PAYMENT_RESULT` or `REFUND_RESULT`.
     public func report(header: (String) -> String?, path: String, body: [UInt8]) throws(Rejection) -> AMSReport {
         guard let clientID = header("client-id"), let time = header("request-time"), let signature = header("signature") else {
             throw .missingHeaders
@@ -68,45 +58,8 @@ public struct AMSNotificationReceiver: Sendable {
         guard AMSSignature.verify(header: signature, body: body, path: path, clientID: clientID, time: time, with: providerPublicKey) else {
             throw .badSignature
         }
-        struct Kind: Decodable { var notifyType: String }
-        guard let kind = try? JSONDecoder().decode(Kind.self, from: Data(body)) else { throw .unreadableBody }
-        switch kind.notifyType {
-        case "PAYMENT_RESULT":
-            return .payment(try paymentResult(body))
-        case "REFUND_RESULT":
-            guard let message = try? JSONDecoder().decode(AMSRefundNotification.self, from: Data(body)) else { throw .unreadableBody }
-            let time = message.refundTime.flatMap(TimestampFormat.parse) ?? Date()
-            let event: RefundEvent
-            switch message.refundStatus {
-            case "SUCCESS": event = .providerSucceeded(time: time, providerRefundID: message.refundId)
-            case "FAIL":
-                let code = message.result.map(\.resultCode).flatMap { $0 == "SUCCESS" ? nil : $0 } ?? "REFUND_FAILED"
-                event = .providerFailed(code: code, time: time)
-            default: throw .unsupportedType("REFUND_RESULT/\(message.refundStatus)")
-            }
-            return .refund(AMSRefundReport(refundID: message.refundRequestId, reportedAmount: message.refundAmount, event: event))
-        default:
-            throw .unsupportedType(kind.notifyType)
-        }
-    }
-
-    func paymentResult(_ body: [UInt8]) throws(Rejection) -> AMSPaymentReport {
-        guard let message = try? JSONDecoder().decode(AMSPaymentNotification.self, from: Data(body)) else {
-            throw .unreadableBody
-        }
-        let event: PaymentEvent
-        switch message.result.resultStatus {
-        case "S":
-            event = .providerSucceeded(
-                payTime: message.paymentTime.flatMap(TimestampFormat.parse) ?? Date(),
-                wallet: message.paymentMethodType,
-                settleCurrency: message.grossSettlementAmount?.currency ?? message.settlementQuote?.currency
-            )
-        case "F":
-            event = .providerFailed(code: message.result.resultCode)
-        default:
-            throw .unsupportedType("PAYMENT_RESULT/\(message.result.resultStatus)")
-        }
-        return AMSPaymentReport(orderID: message.paymentRequestId, reportedAmount: message.paymentAmount, event: event)
+        // Compared on the bytes: String equality is canonical equivalence.
+        guard clientID.utf8.elementsEqual(self.clientID.utf8) else { throw .foreignClient }
+        return try AMSNotificationBody.parse(body)
     }
 }

@@ -239,6 +239,8 @@ public struct WAPNotificationReceiver: Sendable {
         public let orderID: String
         public let totalFee: String?
         public let currency: String?
+        /// The provider's trade number, when the notification carries one.
+        public let tradeNo: String?
         public let event: PaymentEvent
     }
 
@@ -265,11 +267,13 @@ public struct WAPNotificationReceiver: Sendable {
         default:
             throw Rejection.unsupportedStatus(status)
         }
-        return Report(orderID: orderID, totalFee: form["total_fee"], currency: form["currency"], event: event)
+        return Report(orderID: orderID, totalFee: form["total_fee"], currency: form["currency"], tradeNo: form["trade_no"], event: event)
     }
 
-    /// Whether the notified amount is the intent's.
+    /// Whether the notified amount is the intent's. Both must be present: a report that cannot be
+    /// checked is not trusted. Compared on the bytes.
     public static func matches(totalFee: String?, currency: String?, _ money: Money) -> Bool {
-        (totalFee.map { $0 == WAPClient.fee(money) } ?? true) && (currency.map { $0 == money.currency.code } ?? true)
+        guard let totalFee, let currency else { return false }
+        return totalFee.utf8.elementsEqual(WAPClient.fee(money).utf8) && currency.utf8.elementsEqual(money.currency.code.utf8)
     }
 }

@@ -12,25 +12,37 @@ struct NotificationTests {
     static let acknowledgement = #"{"result":{"resultCode":"SUCCESS","resultStatus":"S","resultMessage":"success"}}"#
 
     /// A `notifyPayment` body for `orderID` (providers.md §1), amount in minor units.
-    static func body(orderID: String, status: String = "S", code: String = "SUCCESS", value: String = "100", currency: String = "USD") -> String {
-        """
+    /// `paymentID`: the provider's id of the payment (the sandbox's, looked up by `paymentID(of:)`).
+    static func body(
+        orderID: String, paymentID: String, status: String = "S", code: String = "SUCCESS", value: String? = "100",
+        currency: String = "USD"
+    ) -> String {
+        let amount = value.map { #""paymentAmount":{"currency":"\#(currency)","value":"\#($0)"},"# } ?? ""
+        return """
         {"notifyType":"PAYMENT_RESULT","result":{"resultCode":"\(code)","resultStatus":"\(status)","resultMessage":"\(code)"},\
-        "paymentRequestId":"\(orderID)","paymentId":"2026000001","paymentAmount":{"currency":"\(currency)","value":"\(value)"},\
+        "paymentRequestId":"\(orderID)","paymentId":"\(paymentID)",\(amount)\
         "paymentCreateTime":"2026-11-22T10:00:00+08:00","paymentTime":"2026-11-22T10:00:05+08:00","paymentMethodType":"ALIPAY_HK"}
         """
     }
 
+    /// The paymentId the sandbox gave the gateway for `orderID`.
+    static func paymentID(of orderID: String, _ server: Running) async throws -> String {
+        let downstream = try await server.send(.GET, "\(server.sandboxURL)/sandbox/v1/payments/\(orderID)")
+        return try #require(downstream.json["payment_id"] as? String)
+    }
+
     /// Posts `body` signed with `key` (the provider's unless a forger's), optionally altering it after signing.
     static func notify(
-        _ server: Running, body: String, key: _RSA.Signing.PrivateKey? = nil, alteredBody: String? = nil
+        _ server: Running, body: String, key: _RSA.Signing.PrivateKey? = nil, alteredBody: String? = nil,
+        clientID: String = SandboxDefaults.clientID
     ) async throws -> Running.Answer {
         let signingKey = try key ?? RSAKeyText.privateKey(server.keys.providerPrivateKeyPEM, role: "provider")
         let time = "2026-11-22T10:00:06+08:00"
         let signature = try AMSSignature.header(
-            signing: Array(body.utf8), path: path, clientID: SandboxDefaults.clientID, time: time, with: signingKey
+            signing: Array(body.utf8), path: path, clientID: clientID, time: time, with: signingKey
         )
         return try await server.send(.POST, server.gatewayURL + path, headers: [
-            ("Content-Type", "application/json; charset=UTF-8"), ("client-id", SandboxDefaults.clientID),
+            ("Content-Type", "application/json; charset=UTF-8"), ("client-id", clientID),
             ("request-time", time), ("signature", signature),
         ], body: alteredBody ?? body)
     }
@@ -49,7 +61,8 @@ struct NotificationTests {
         try await Running.with { server in
             let token = try await server.login()
             let orderID = try await Self.pendingIntent(server, token: token)
-            let answer = try await Self.notify(server, body: Self.body(orderID: orderID))
+            let paymentID = try await Self.paymentID(of: orderID, server)
+            let answer = try await Self.notify(server, body: Self.body(orderID: orderID, paymentID: paymentID))
             #expect(answer.status == 200)
             #expect(answer.body == Self.acknowledgement)
             #expect(try await Self.status(server, orderID: orderID, token: token) == "SUCCEEDED")
@@ -61,8 +74,9 @@ struct NotificationTests {
         try await Running.with { server in
             let token = try await server.login()
             let orderID = try await Self.pendingIntent(server, token: token)
+            let paymentID = try await Self.paymentID(of: orderID, server)
             let forger = try _RSA.Signing.PrivateKey(keySize: .bits2048)
-            let answer = try await Self.notify(server, body: Self.body(orderID: orderID), key: forger)
+            let answer = try await Self.notify(server, body: Self.body(orderID: orderID, paymentID: paymentID), key: forger)
             #expect(answer.body != Self.acknowledgement)
             #expect(answer.body.contains("INVALID_SIGNATURE"))
             #expect(try await Self.status(server, orderID: orderID, token: token) == "PENDING")
@@ -74,9 +88,10 @@ struct NotificationTests {
         try await Running.with { server in
             let token = try await server.login()
             let orderID = try await Self.pendingIntent(server, token: token)
-            let genuineFailure = Self.body(orderID: orderID, status: "F", code: "PROCESS_FAIL")
+            let paymentID = try await Self.paymentID(of: orderID, server)
+            let genuineFailure = Self.body(orderID: orderID, paymentID: paymentID, status: "F", code: "PROCESS_FAIL")
             let answer = try await Self.notify(
-                server, body: genuineFailure, alteredBody: Self.body(orderID: orderID)
+                server, body: genuineFailure, alteredBody: Self.body(orderID: orderID, paymentID: paymentID)
             )
             #expect(answer.body != Self.acknowledgement)
             #expect(try await Self.status(server, orderID: orderID, token: token) == "PENDING")
@@ -88,7 +103,8 @@ struct NotificationTests {
         try await Running.with { server in
             let token = try await server.login()
             let orderID = try await Self.pendingIntent(server, token: token)
-            let answer = try await Self.notify(server, body: Self.body(orderID: orderID, value: "1"))
+            let paymentID = try await Self.paymentID(of: orderID, server)
+            let answer = try await Self.notify(server, body: Self.body(orderID: orderID, paymentID: paymentID, value: "1"))
             #expect(answer.body != Self.acknowledgement)
             #expect(try await Self.status(server, orderID: orderID, token: token) == "PENDING")
         }
@@ -99,11 +115,12 @@ struct NotificationTests {
         try await Running.with { server in
             let token = try await server.login()
             let orderID = try await Self.pendingIntent(server, token: token)
-            let success = Self.body(orderID: orderID)
+            let paymentID = try await Self.paymentID(of: orderID, server)
+            let success = Self.body(orderID: orderID, paymentID: paymentID)
             for _ in 0..<3 {
                 #expect(try await Self.notify(server, body: success).body == Self.acknowledgement)
             }
-            let lateFailure = Self.body(orderID: orderID, status: "F", code: "PROCESS_FAIL")
+            let lateFailure = Self.body(orderID: orderID, paymentID: paymentID, status: "F", code: "PROCESS_FAIL")
             #expect(try await Self.notify(server, body: lateFailure).body == Self.acknowledgement)
             let query = try await server.api("pa/payment_intents/query", token: token, #"{"order_id":"\#(orderID)"}"#)
             #expect(query.data["status"] as? String == "SUCCEEDED")
@@ -116,9 +133,47 @@ struct NotificationTests {
         try await Running.with { server in
             let token = try await server.login()
             let orderID = try await Self.pendingIntent(server, token: token)
-            #expect(try await Self.notify(server, body: Self.body(orderID: orderID, status: "F", code: "PROCESS_FAIL")).body == Self.acknowledgement)
-            _ = try await Self.notify(server, body: Self.body(orderID: orderID))
+            let paymentID = try await Self.paymentID(of: orderID, server)
+            #expect(try await Self.notify(server, body: Self.body(orderID: orderID, paymentID: paymentID, status: "F", code: "PROCESS_FAIL")).body == Self.acknowledgement)
+            _ = try await Self.notify(server, body: Self.body(orderID: orderID, paymentID: paymentID))
             #expect(try await Self.status(server, orderID: orderID, token: token) == "CANCELLED")
+        }
+    }
+
+    // MARK: Reports must be bound to us (issue 14): signed by the provider is not enough.
+
+    @Test("a provider-signed report for another client-id (another customer of the provider) is refused")
+    func foreignClientID() async throws {
+        try await Running.with { server in
+            let token = try await server.login()
+            let orderID = try await Self.pendingIntent(server, token: token)
+            let paymentID = try await Self.paymentID(of: orderID, server)
+            let answer = try await Self.notify(server, body: Self.body(orderID: orderID, paymentID: paymentID), clientID: "OTHER_CUSTOMER_01")
+            #expect(answer.body != Self.acknowledgement)
+            #expect(try await Self.status(server, orderID: orderID, token: token) == "PENDING")
+        }
+    }
+
+    @Test("a signed report naming a paymentId the provider never gave us for this payment is refused")
+    func foreignPaymentID() async throws {
+        try await Running.with { server in
+            let token = try await server.login()
+            let orderID = try await Self.pendingIntent(server, token: token)
+            let answer = try await Self.notify(server, body: Self.body(orderID: orderID, paymentID: "2026999999"))
+            #expect(answer.body != Self.acknowledgement)
+            #expect(try await Self.status(server, orderID: orderID, token: token) == "PENDING")
+        }
+    }
+
+    @Test("a signed report without an amount is refused, not applied unchecked")
+    func missingAmount() async throws {
+        try await Running.with { server in
+            let token = try await server.login()
+            let orderID = try await Self.pendingIntent(server, token: token)
+            let paymentID = try await Self.paymentID(of: orderID, server)
+            let answer = try await Self.notify(server, body: Self.body(orderID: orderID, paymentID: paymentID, value: nil))
+            #expect(answer.body != Self.acknowledgement)
+            #expect(try await Self.status(server, orderID: orderID, token: token) == "PENDING")
         }
     }
 

@@ -312,7 +312,7 @@ struct SandboxHTTPTests {
             let recorder = server.recorder
             let notification = try await withTimeout(seconds: 10, "notifyPayment") { await recorder.nextNotification() }
             #expect(notification.path == SandboxServer.notifyPath)
-            let receiver = AMSNotificationReceiver(providerPublicKey: try Fixture.Party.provider.publicKey())
+            let receiver = AMSNotificationReceiver(providerPublicKey: try Fixture.Party.provider.publicKey(), clientID: clientID)
             let report = try receiver.paymentReport(header: notification.header, path: SandboxServer.notifyPath, body: notification.body)
             #expect(report.orderID == intent.orderID)
             #expect(report.reportedAmount == AMSAmount(currency: "USD", value: "100"))

@@ -228,7 +228,7 @@ struct SignatureFixtureTests {
     @Test("the client's notification receiver accepts the recorded notifyPayment")
     func receiverAcceptsRecordedNotification() throws {
         let message = try SignedMessage.load("notify_payment")
-        let receiver = AMSNotificationReceiver(providerPublicKey: try Fixture.Party.provider.publicKey())
+        let receiver = AMSNotificationReceiver(providerPublicKey: try Fixture.Party.provider.publicKey(), clientID: Fixture.clientID)
         let report = try receiver.paymentReport(header: message.header, path: message.path, body: message.body)
         #expect(report.orderID == "ord_20240702120000_0001")
         #expect(report.reportedAmount == AMSAmount(currency: "USD", value: "100"))
@@ -240,7 +240,7 @@ struct SignatureFixtureTests {
     @Test("the client's notification receiver rejects the notifyPayment altered, re-pathed or signed by another key")
     func receiverRejectsTampering() throws {
         let message = try SignedMessage.load("notify_payment")
-        let receiver = AMSNotificationReceiver(providerPublicKey: try Fixture.Party.provider.publicKey())
+        let receiver = AMSNotificationReceiver(providerPublicKey: try Fixture.Party.provider.publicKey(), clientID: Fixture.clientID)
         for index in alterationPositions(in: message.body) {
             #expect(throws: AMSNotificationReceiver.Rejection.badSignature) {
                 try receiver.paymentReport(header: message.header, path: message.path, body: alteringOneByte(of: message.body, at: index))
@@ -249,7 +249,7 @@ struct SignatureFixtureTests {
         #expect(throws: AMSNotificationReceiver.Rejection.badSignature) {
             try receiver.paymentReport(header: message.header, path: "/provider/ams/notify2", body: message.body)
         }
-        let impostor = AMSNotificationReceiver(providerPublicKey: try Fixture.Party.merchant.publicKey())
+        let impostor = AMSNotificationReceiver(providerPublicKey: try Fixture.Party.merchant.publicKey(), clientID: Fixture.clientID)
         #expect(throws: AMSNotificationReceiver.Rejection.badSignature) {
             try impostor.paymentReport(header: message.header, path: message.path, body: message.body)
         }
