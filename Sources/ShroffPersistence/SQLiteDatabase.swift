@@ -13,8 +13,7 @@ public final class SQLiteDatabase: Sendable {
 
     /// Opens (creating if needed) the database file and applies pending migrations.
     public static func open(path: String, logger: Logger) async throws -> SQLiteDatabase {
-        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try protectFiles(path: path)
         // Another process may hold the write lock for a moment (a server next to `merchants create`):
         // a lock that outlasts the busy timeout is waited out a few more times.
         var attempt = 0
@@ -26,6 +25,24 @@ public final class SQLiteDatabase: Sendable {
                 logger.warning("database busy while opening; retrying", metadata: ["attempt": "\(attempt)"])
                 try await Task.sleep(for: .milliseconds(250 * attempt))
             }
+        }
+    }
+
+    /// The database holds the token signing key and the webhook secrets: a folder it creates is
+    /// 0700, and the file is created 0600 before SQLite opens it (SQLite gives its -wal and -shm files
+    /// the database file's mode); existing files are narrowed to 0600. A folder that already existed
+    /// is left as it is (it may be shared, like /tmp).
+    static func protectFiles(path: String) throws {
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        if !FileManager.default.fileExists(atPath: folder) {
+            try FileManager.default.createDirectory(
+                atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700]
+            )
+        }
+        let descriptor = Foundation.open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+        if descriptor >= 0 { _ = Foundation.close(descriptor) }
+        for file in [path, path + "-wal", path + "-shm"] where FileManager.default.fileExists(atPath: file) {
+            _ = chmod(file, 0o600)
         }
     }
 

@@ -15,7 +15,9 @@ public struct SandboxKeyring: Sendable {
 
     /// Reads the key files in `folder`, creating any pair that is missing.
     public static func loadOrCreate(folder: String) throws -> SandboxKeyring {
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        if !FileManager.default.fileExists(atPath: folder) {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        }
         let provider = try pair(folder: folder, name: "provider")
         let gateway = try pair(folder: folder, name: "gateway")
         return SandboxKeyring(
@@ -32,8 +34,23 @@ public struct SandboxKeyring: Sendable {
         let alphabet = Array("0123456789abcdefghijklmnopqrstuvwxyz")
         var generator = SystemRandomNumberGenerator()
         let key = String((0..<32).map { _ in alphabet[Int(generator.next() % UInt64(alphabet.count))] })
-        _ = FileManager.default.createFile(atPath: path, contents: Data(key.utf8), attributes: [.posixPermissions: 0o600])
+        try writePrivately(path, key)
         return key
+    }
+
+    /// Creates the file with mode 0600 from the start (no moment at the umask's mode).
+    static func writePrivately(_ path: String, _ text: String) throws {
+        _ = unlink(path)
+        let descriptor = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path]) }
+        defer { _ = close(descriptor) }
+        let bytes = Array(text.utf8)
+        var written = 0
+        while written < bytes.count {
+            let result = bytes[written...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+            guard result > 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path]) }
+            written += result
+        }
     }
 
     static func pair(folder: String, name: String) throws -> (privatePEM: String, publicPEM: String) {
@@ -46,7 +63,7 @@ public struct SandboxKeyring: Sendable {
         let key = try _RSA.Signing.PrivateKey(keySize: .bits2048)
         let privatePEM = key.pkcs8PEMRepresentation
         let publicPEM = key.publicKey.pemRepresentation
-        _ = FileManager.default.createFile(atPath: privatePath, contents: Data(privatePEM.utf8), attributes: [.posixPermissions: 0o600])
+        try writePrivately(privatePath, privatePEM)
         try Data(publicPEM.utf8).write(to: URL(fileURLWithPath: publicPath))
         return (privatePEM, publicPEM)
     }
