@@ -30,9 +30,13 @@ struct ProviderCallbacks: Sendable {
     @Sendable func wapNotification(_ request: Request, context: AppRequestContext) async throws -> Response {
         guard let wap else { throw HTTPError(.notFound) }
         let body = String(buffer: try await request.body.collect(upTo: MerchantAPI.maximumBodyBytes))
+        guard let form = WAPForm.parse(body) else {
+            context.logger.warning("provider notification refused", metadata: ["provider": "wap", "reason": "malformed form"])
+            return Self.text("fail")
+        }
         let report: WAPNotificationReceiver.Report
         do {
-            report = try await wap.report(form: WAPSignature.parseForm(body))
+            report = try await wap.report(form: form)
         } catch let rejection as WAPNotificationReceiver.Rejection {
             context.logger.warning("provider notification refused", metadata: ["provider": "wap", "reason": "\(rejection)"])
             return Self.text("fail")

@@ -19,6 +19,27 @@ public struct AMSRefundReport: Sendable, Equatable {
     public let event: RefundEvent
 }
 
+/// Why a provider notification was refused.
+public enum AMSNotificationRejection: Error, Equatable, CustomStringConvertible {
+    case missingHeaders
+    case badSignature
+    case foreignClient
+    case unreadableBody
+    case missingAmount
+    case unsupportedType(String)
+
+    public var description: String {
+        switch self {
+        case .missingHeaders: "notification lacks client-id, request-time or signature"
+        case .badSignature: "notification signature does not verify"
+        case .foreignClient: "notification is for another client-id than ours"
+        case .unreadableBody: "notification body is not a notifyPayment or notifyRefund message"
+        case .missingAmount: "notification carries no amount and currency"
+        case .unsupportedType(let type): "notification type \(type) is not handled"
+        }
+    }
+}
+
 /// A verified notification of either kind.
 public enum AMSReport: Sendable, Equatable {
     case payment(AMSPaymentReport)
@@ -27,7 +48,7 @@ public enum AMSReport: Sendable, Equatable {
 
 /// Reads a notification body whose signature has been checked. Pure, so it can be fuzzed on its own.
 public enum AMSNotificationBody {
-    public static func parse(_ body: [UInt8]) throws(AMSNotificationReceiver.Rejection) -> AMSReport {
+    public static func parse(_ body: [UInt8]) throws(AMSNotificationRejection) -> AMSReport {
         struct Kind: Decodable { var notifyType: String }
         guard let kind = try? JSONDecoder().decode(Kind.self, from: Data(body)) else { throw .unreadableBody }
         switch kind.notifyType {
@@ -40,7 +61,7 @@ public enum AMSNotificationBody {
         }
     }
 
-    static func paymentResult(_ body: [UInt8]) throws(AMSNotificationReceiver.Rejection) -> AMSPaymentReport {
+    static func paymentResult(_ body: [UInt8]) throws(AMSNotificationRejection) -> AMSPaymentReport {
         guard let message = try? JSONDecoder().decode(AMSPaymentNotification.self, from: Data(body)) else {
             throw .unreadableBody
         }
@@ -64,7 +85,7 @@ public enum AMSNotificationBody {
         )
     }
 
-    static func refundResult(_ body: [UInt8]) throws(AMSNotificationReceiver.Rejection) -> AMSRefundReport {
+    static func refundResult(_ body: [UInt8]) throws(AMSNotificationRejection) -> AMSRefundReport {
         guard let message = try? JSONDecoder().decode(AMSRefundNotification.self, from: Data(body)) else { throw .unreadableBody }
         guard let amount = message.refundAmount, !amount.currency.isEmpty, !amount.value.isEmpty else { throw .missingAmount }
         let time = message.refundTime.flatMap(TimestampFormat.parse) ?? Date()

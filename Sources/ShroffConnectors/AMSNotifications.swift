@@ -7,25 +7,7 @@ import _CryptoExtras
 /// addressed to our client id: another customer of the same provider holds genuinely signed
 /// reports of its own, which must never be applied here.
 public struct AMSNotificationReceiver: Sendable {
-    public enum Rejection: Error, Equatable, CustomStringConvertible {
-        case missingHeaders
-        case badSignature
-        case foreignClient
-        case unreadableBody
-        case missingAmount
-        case unsupportedType(String)
-
-        public var description: String {
-            switch self {
-            case .missingHeaders: "notification lacks client-id, request-time or signature"
-            case .badSignature: "notification signature does not verify"
-            case .foreignClient: "notification is for another client-id than ours"
-            case .unreadableBody: "notification body is not a notifyPayment or notifyRefund message"
-            case .missingAmount: "notification carries no amount and currency"
-            case .unsupportedType(let type): "notification type \(type) is not handled"
-            }
-        }
-    }
+    public typealias Rejection = AMSNotificationRejection
 
     /// The exact acknowledgement the provider expects; anything else is retried.
     public static let acknowledgement = #"{"result":{"resultCode":"SUCCESS","resultStatus":"S","resultMessage":"success"}}"#

@@ -53,16 +53,9 @@ public enum AMSSignature {
         header: String, body: some Collection<UInt8>, path: String, clientID: String, time: String,
         with key: _RSA.Signing.PublicKey
     ) -> Bool {
-        var fields: [String: String] = [:]
-        for part in header.split(separator: ",") {
-            let pair = part.split(separator: "=", maxSplits: 1)
-            guard pair.count == 2 else { continue }
-            fields[pair[0].trimmingCharacters(in: .whitespaces)] = pair[1].trimmingCharacters(in: .whitespaces)
-        }
-        guard fields["algorithm"] == "RSA256", let encoded = fields["signature"],
-              let base64 = encoded.removingPercentEncoding, let raw = Data(base64Encoded: base64) else { return false }
+        guard let parsed = AMSSignatureHeader.parse(header) else { return false }
         return key.isValidSignature(
-            _RSA.Signing.RSASignature(rawRepresentation: raw),
+            _RSA.Signing.RSASignature(rawRepresentation: parsed.signature),
             for: content(path: path, clientID: clientID, time: time, body: body),
             padding: .insecurePKCS1v1_5
         )

@@ -156,27 +156,14 @@ public struct WAPClient: PaymentProvider {
 
     // MARK: Transport
 
-    struct XMLAnswer {
-        let text: String
-        var isSuccess: Bool { value("is_success") == "T" }
-        var error: String? { value("error") }
-
-        /// The text of the first `<name>…</name>` element (answers are small and flat enough).
-        func value(_ name: String) -> String? {
-            guard let open = text.range(of: "<\(name)>"),
-                  let close = text.range(of: "</\(name)>", range: open.upperBound..<text.endIndex) else { return nil }
-            return String(text[open.upperBound..<close.lowerBound])
-        }
-    }
-
-    func call(_ service: String, _ arguments: [String: String], reference: String) async throws -> XMLAnswer {
+    func call(_ service: String, _ arguments: [String: String], reference: String) async throws -> WAPXMLAnswer {
         var parameters = arguments
         parameters["service"] = service
         parameters["partner"] = configuration.partner
         parameters["_input_charset"] = "UTF-8"
         parameters["sign"] = try WAPSignature.sign(parameters, with: configuration.signType)
         parameters["sign_type"] = configuration.signType.name
-        return XMLAnswer(text: try await get(parameters, reference: reference))
+        return WAPXMLAnswer(text: try await get(parameters, reference: reference))
     }
 
     func get(_ parameters: [String: String], reference: String) async throws -> String {
