@@ -15,6 +15,8 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         precondition(!report.reportedAmount.value.isEmpty && !report.reportedAmount.currency.isEmpty, "payment report without amount")
     case .refund(let report)?:
         precondition(!report.reportedAmount.value.isEmpty && !report.reportedAmount.currency.isEmpty, "refund report without amount")
+    case .paymentInProgress(let orderID, _, _)?:
+        _ = orderID
     case nil:
         break
     }

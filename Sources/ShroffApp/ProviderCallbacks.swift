@@ -87,6 +87,12 @@ struct ProviderCallbacks: Sendable {
             return try await apply(payment, logger: context.logger)
         case .refund(let refund):
             return try await apply(refund, logger: context.logger)
+        case .paymentInProgress(let orderID, let notifyType, let resultCode):
+            // Not final: acknowledged so the provider stops sending it; the final result follows.
+            context.logger.info("provider notification: payment in progress", metadata: [
+                "order_id": "\(orderID.prefix(64))", "notify_type": "\(notifyType)", "result_code": "\(resultCode.prefix(64))",
+            ])
+            return Self.acknowledgement
         }
     }
 

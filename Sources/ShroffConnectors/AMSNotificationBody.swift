@@ -44,6 +44,9 @@ public enum AMSNotificationRejection: Error, Equatable, CustomStringConvertible 
 public enum AMSReport: Sendable, Equatable {
     case payment(AMSPaymentReport)
     case refund(AMSRefundReport)
+    /// Real but not final: `PAYMENT_PENDING`, or `PAYMENT_RESULT` with status U. Acknowledged and
+    /// recorded; only a final S/F changes state.
+    case paymentInProgress(orderID: String, notifyType: String, resultCode: String)
 }
 
 /// Reads a notification body whose signature has been checked. Pure, so it can be fuzzed on its own.
@@ -52,7 +55,14 @@ public enum AMSNotificationBody {
         struct Kind: Decodable { var notifyType: String }
         guard let kind = try? JSONDecoder().decode(Kind.self, from: Data(body)) else { throw .unreadableBody }
         switch kind.notifyType {
+        case "PAYMENT_PENDING":
+            guard let message = try? JSONDecoder().decode(AMSPaymentNotification.self, from: Data(body)) else { throw .unreadableBody }
+            return .paymentInProgress(orderID: message.paymentRequestId, notifyType: "PAYMENT_PENDING", resultCode: message.result.resultCode)
         case "PAYMENT_RESULT":
+            guard let message = try? JSONDecoder().decode(AMSPaymentNotification.self, from: Data(body)) else { throw .unreadableBody }
+            if message.result.resultStatus == "U" {
+                return .paymentInProgress(orderID: message.paymentRequestId, notifyType: "PAYMENT_RESULT", resultCode: message.result.resultCode)
+            }
             return .payment(try paymentResult(body))
         case "REFUND_RESULT":
             return .refund(try refundResult(body))

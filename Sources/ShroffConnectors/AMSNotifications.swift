@@ -26,10 +26,11 @@ public struct AMSNotificationReceiver: Sendable {
     ///   - path: the path of the notify URL the message was posted to.
     ///   - body: the exact bytes received.
     public func paymentReport(header: (String) -> String?, path: String, body: [UInt8]) throws(Rejection) -> AMSPaymentReport {
-        guard case .payment(let report) = try report(header: header, path: path, body: body) else {
-            throw .unsupportedType("REFUND_RESULT")
+        switch try report(header: header, path: path, body: body) {
+        case .payment(let report): return report
+        case .refund: throw .unsupportedType("REFUND_RESULT")
+        case .paymentInProgress(_, let notifyType, _): throw .unsupportedType(notifyType)
         }
-        return report
     }
 
     /// Verifies the signature and the client id, then reads a `PAYMENT_RESULT` or `REFUND_RESULT`.
