@@ -57,6 +57,8 @@ public struct AMSClient: PaymentProvider {
         let intent = request.intent
         let response: AMSPayResponse = try await call("pay", body: payRequest(request), orderID: intent.orderID)
         switch response.result.resultStatus {
+        case "F" where ProviderIntegrationFault.amsCodes.contains(response.result.resultCode):
+            throw ProviderIntegrationFault(operation: "pay", code: response.result.resultCode)
         case "F":
             return .rejected(code: response.result.resultCode, message: response.result.resultMessage ?? "")
         case "S" where response.redirectActionForm == nil && response.orderCodeForm == nil:
@@ -137,6 +139,8 @@ public struct AMSClient: PaymentProvider {
             return .succeeded(time: response.refundTime.flatMap(TimestampFormat.parse) ?? Date(), providerRefundID: response.refundId)
         case ("U", "REFUND_IN_PROCESS"):
             return .processing(providerRefundID: response.refundId)
+        case ("F", let code) where ProviderIntegrationFault.amsCodes.contains(code):
+            throw ProviderIntegrationFault(operation: "refund", code: code)
         case ("F", let code):
             return .rejected(code: code, message: response.result.resultMessage ?? "")
         default:

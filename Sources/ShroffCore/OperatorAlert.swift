@@ -9,4 +9,7 @@ public enum OperatorAlert: String, Sendable, CaseIterable {
     /// A shopper paid after the intent's expiry: recorded as SUCCEEDED (money taken is never
     /// ignored), but the merchant may have given up on the order.
     case paidAfterExpiry = "paid_after_expiry"
+    /// The provider refused a call because of the gateway's own set-up (keys, client id, contract):
+    /// payments cannot start until an operator fixes it.
+    case providerIntegrationFault = "provider_integration_fault"
 }

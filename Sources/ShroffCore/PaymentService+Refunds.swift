@@ -62,6 +62,8 @@ extension PaymentService {
                 "the wallet provider did not answer; the refund is PROCESSING and will be completed, or retry with the same merchant_refund_id",
                 retryAfterSeconds: 5
             )
+        } catch let fault as ProviderIntegrationFault {
+            throw integrationFault(fault, reference: refund.refundID, logger: logger)
         }
         switch start {
         case .succeeded(let time, let providerRefundID):

@@ -84,6 +84,8 @@ public struct PaymentService: Sendable {
                 "the wallet provider did not answer; nothing was charged twice, retry with the same merchant_order_id",
                 retryAfterSeconds: 5
             )
+        } catch let fault as ProviderIntegrationFault {
+            throw integrationFault(fault, reference: intent.orderID, logger: logger)
         }
         switch start {
         case .awaitingShopper(let action, let providerPaymentID):
@@ -103,6 +105,21 @@ public struct PaymentService: Sendable {
             _ = try await apply(.providerFailed(code: code), to: intent.orderID, logger: logger)
             throw GatewayError(.rejected, "payment_method: the wallet provider rejected the payment: \(code) (\(message))", providerCode: code)
         }
+    }
+
+    /// The provider refused the gateway's own set-up: the operator is alerted, nothing changes (the
+    /// intent or refund stays retryable with the same ids), and the merchant gets a 50000 that says so.
+    func integrationFault(_ fault: ProviderIntegrationFault, reference: String, logger: Logger) -> GatewayError {
+        logger.error("provider refused the gateway's set-up; operator attention needed", metadata: [
+            "reference": "\(reference)", "operation": "\(fault.operation)", "provider_code": "\(fault.code)",
+        ])
+        alert(.providerIntegrationFault)
+        return GatewayError(
+            .internalError,
+            "provider: the gateway's set-up with the wallet provider was refused (\(fault.code)); the operator has been alerted. "
+                + "Nothing was charged: retry later with the same ids",
+            providerCode: fault.code
+        )
     }
 
     /// Applies a provider event to an intent through the state machine, with its webhook.

@@ -145,6 +145,30 @@ public enum ProviderRefundState: Sendable, Equatable {
 
 /// Why a provider call has no answer we can act on. The payment may or may not exist downstream,
 /// so the intent stays PENDING and the same request id is used again.
+/// The provider refused a call because of how the gateway is set up with it (keys, client id,
+/// contract, a malformed request): not the shopper's doing, so the payment is not cancelled; the
+/// operator must fix the set-up, after which the same ids are retried.
+public struct ProviderIntegrationFault: Error, Sendable, Equatable, CustomStringConvertible {
+    public let operation: String
+    /// The provider's result code; never key material.
+    public let code: String
+
+    public init(operation: String, code: String) {
+        self.operation = operation
+        self.code = code
+    }
+
+    public var description: String { "provider refused \(operation) with \(code): the gateway's set-up is at fault" }
+
+    /// AMS F codes that say the request or its signer is wrong, not the payment (seed 002's table
+    /// and providers.md). Any other F code is a business rejection of the payment.
+    public static let amsCodes: Set<String> = [
+        "INVALID_SIGNATURE", "SIGNATURE_INVALID", "KEY_NOT_FOUND", "CLIENT_INVALID", "ACCESS_DENIED", "INVALID_CONTRACT",
+        "PARAM_ILLEGAL", "API_INVALID", "METHOD_NOT_SUPPORTED", "MEDIA_TYPE_NOT_ACCEPTABLE", "INVALID_ACCESS_TOKEN",
+        "PAYMENT_NOT_QUALIFIED", "REPEAT_REQ_INCONSISTENT",
+    ]
+}
+
 public struct ProviderUnavailable: Error, Sendable, Equatable, CustomStringConvertible {
     public let reason: String
     /// True when the provider could not be reached or gave no usable answer (counts towards the
