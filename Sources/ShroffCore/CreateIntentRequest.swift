@@ -75,6 +75,10 @@ public struct CreateIntentRequest: Sendable, Equatable {
             : try alipayHKMethod(try requireChannelObject(methodFields, type: type), currency: currency)
 
         if let topLevelSettlement {
+            guard method.channel == .aplus else {
+                // Neither the WAP gateway nor AlipayHK's in-store codes take a settlement currency.
+                throw .invalidParameter("settlement_currency", "is not supported by alipayhk flows; leave it out")
+            }
             if let nested = method.settlementCurrency, nested != topLevelSettlement {
                 throw .invalidParameter("settlement_currency", "differs from payment_method.aplus.settlement_currency")
             }

@@ -73,7 +73,23 @@ public struct FieldReader: Sendable {
         return true
     }
 
+    /// An optional string; absent, `null` and `""` all count as absent (seed 000: `order_id` is
+    /// "required if merchant_order_id is empty").
     public func optionalString(_ key: String, maxLength: Int? = nil) throws(GatewayError) -> String? {
+        let value = try presentString(key, maxLength: maxLength)
+        return value?.isEmpty == true ? nil : value
+    }
+
+    public func string(_ key: String, maxLength: Int? = nil) throws(GatewayError) -> String {
+        guard let value = try presentString(key, maxLength: maxLength) else {
+            throw .invalidParameter(name(key), "is required")
+        }
+        guard !value.isEmpty else { throw .invalidParameter(name(key), "must not be empty") }
+        return value
+    }
+
+    /// The string as sent (possibly empty), nil when absent or `null`.
+    func presentString(_ key: String, maxLength: Int?) throws(GatewayError) -> String? {
         switch fields[key] {
         case .none, .some(.null):
             return nil
@@ -89,14 +105,6 @@ public struct FieldReader: Sendable {
         case .some(let other):
             throw .invalidParameter(name(key), "must be a string, got \(other.typeName)")
         }
-    }
-
-    public func string(_ key: String, maxLength: Int? = nil) throws(GatewayError) -> String {
-        guard let value = try optionalString(key, maxLength: maxLength) else {
-            throw .invalidParameter(name(key), "is required")
-        }
-        guard !value.isEmpty else { throw .invalidParameter(name(key), "must not be empty") }
-        return value
     }
 
     public func optionalInteger(_ key: String) throws(GatewayError) -> Int64? {

@@ -189,7 +189,6 @@ struct CreateIntentRequestTests {
         RuleCase(rule: "notify_url relative", base: .aplusCashier, edits: [.set("notify_url", .s("/notify"))], field: "notify_url"),
         RuleCase(rule: "notify_url without a host", base: .aplusCashier, edits: [.set("notify_url", .s("https://"))], field: "notify_url"),
         RuleCase(rule: "notify_url mailto", base: .aplusCashier, edits: [.set("notify_url", .s("mailto:ops@example.com"))], field: "notify_url"),
-        RuleCase(rule: "notify_url empty", base: .aplusCashier, edits: [.set("notify_url", .s(""))], field: "notify_url"),
         RuleCase(rule: "return_url not an http(s) URL", base: .aplusCashier, edits: [.set("return_url", .s("javascript:alert(1)"))], field: "return_url"),
         RuleCase(rule: "payment_method.type unknown", base: .aplusCashier, edits: [.set("payment_method.type", .s("wechat"))], field: "payment_method.type"),
         RuleCase(rule: "payment_method.type in upper case", base: .aplusCashier, edits: [.set("payment_method.type", .s("APLUS"))], field: "payment_method.type"),
@@ -348,6 +347,8 @@ struct CreateIntentRequestTests {
         AcceptedCase(rule: "merchant_order_id of 1 character", base: .aplusCashier, edits: [.set("merchant_order_id", .s("A"))]),
         AcceptedCase(rule: "merchant_order_id with letters, digits, - and _", base: .aplusCashier, edits: [.set("merchant_order_id", .s("Order-2024_09-a"))]),
         AcceptedCase(rule: "notify_url absent", base: .aplusCashier, edits: [.remove("notify_url")]),
+        AcceptedCase(rule: "notify_url empty (counts as absent)", base: .aplusCashier, edits: [.set("notify_url", .s(""))]),
+        AcceptedCase(rule: "settlement_currency empty (counts as absent)", base: .aplusCashier, edits: [.set("\(aplus).settlement_currency", .s(""))]),
         AcceptedCase(rule: "notify_url plain http", base: .aplusCashier, edits: [.set("notify_url", .s("http://merchant.example:8080/hooks?x=1"))]),
         AcceptedCase(rule: "amount with 2 decimals in USD", base: .aplusCashier, edits: [.set("amount", .s("10.50"))]),
         AcceptedCase(rule: "amount of 12 integer digits", base: .aplusCashier, edits: [.set("amount", .s("999999999999.99"))]),
@@ -392,6 +393,25 @@ struct CreateIntentRequestTests {
     func acceptedSide(_ example: AcceptedCase) {
         let error = validationError(example.body, h5Domain: example.h5Domain)
         #expect(error == nil, "\(example.edits) refused: \(String(describing: error))")
+    }
+
+    @Test("an empty optional field counts as absent: the same payment as without it")
+    func emptyOptionalFieldIsAbsent() throws {
+        let without = applying([.remove("notify_url")], to: SeedBody.aplusCashier.body)
+        let empty = applying([.set("notify_url", .s(""))], to: SeedBody.aplusCashier.body)
+        let request = try CreateIntentRequest.validate(empty, h5Domain: nil)
+        #expect(request.notifyURL == nil)
+        #expect(request.fingerprint == (try CreateIntentRequest.validate(without, h5Domain: nil)).fingerprint)
+    }
+
+    @Test("a top-level settlement_currency on an alipayhk flow is refused (the protocols cannot honour it)")
+    func settlementCurrencyOnAlipayHK() throws {
+        for base in [SeedBody.alipayHKMobileWeb, SeedBody.alipayHKQRCode] {
+            let body = applying([.set("settlement_currency", .s("HKD"))], to: base.body)
+            let error = try #require(validationError(body, h5Domain: "yourwebsite.com"))
+            #expect(error.kind == .invalidParameter)
+            #expect(error.message.hasPrefix("settlement_currency:"))
+        }
     }
 
     // MARK: settlement_currency where seed 000 puts it

@@ -1,0 +1,106 @@
+import Foundation
+import ShroffApp
+import ShroffConnectors
+import ShroffCore
+import ShroffSandbox
+import Testing
+import _CryptoExtras
+
+/// Seed fidelity and provider-protocol completeness (issue 15), against the real server and sandbox.
+@Suite("Seed fidelity")
+struct SeedFidelityTests {
+    @Test("an empty order_id or merchant_order_id counts as absent in query, cancel and refund lookups")
+    func emptyStringsInLookups() async throws {
+        try await Running.with { server in
+            let token = try await server.login()
+            let merchantOrderID = uniqueOrderID()
+            let created = try await server.api("pa/payment_intents/create", token: token, seed000Request(merchantOrderID: merchantOrderID))
+            let orderID = try #require(created.data["order_id"] as? String)
+            let byMerchantID = try await server.api(
+                "pa/payment_intents/query", token: token, #"{"order_id":"","merchant_order_id":"\#(merchantOrderID)"}"#
+            )
+            #expect(byMerchantID.code == 0)
+            #expect(byMerchantID.data["order_id"] as? String == orderID)
+            let byOrderID = try await server.api(
+                "pa/payment_intents/query", token: token, #"{"order_id":"\#(orderID)","merchant_order_id":""}"#
+            )
+            #expect(byOrderID.code == 0)
+            #expect(byOrderID.data["merchant_order_id"] as? String == merchantOrderID)
+            let neither = try await server.api("pa/payment_intents/query", token: token, #"{"order_id":"","merchant_order_id":""}"#)
+            #expect(neither.code == 40001)
+            let cancelled = try await server.api(
+                "pa/payment_intents/cancel", token: token, #"{"order_id":"","merchant_order_id":"\#(merchantOrderID)"}"#
+            )
+            #expect(cancelled.data["status"] as? String == "CANCELLED")
+
+            let paid = try await LifecycleTests.paidIntent(server, token: token)
+            let merchantRefundID = uniqueOrderID()
+            let refund = try await server.api("pa/refunds/create", token: token, """
+                {"order_id":"\(paid)","merchant_order_id":"","merchant_refund_id":"\(merchantRefundID)","amount":"1"}
+                """)
+            #expect(refund.code == 0, "\(refund.body)")
+            let refundQuery = try await server.api(
+                "pa/refunds/query", token: token, #"{"refund_id":"","merchant_refund_id":"\#(merchantRefundID)"}"#
+            )
+            #expect(refundQuery.data["refund_id"] as? String == refund.data["refund_id"] as? String)
+        }
+    }
+
+    @Test("PAYMENT_PENDING and PAYMENT_RESULT with status U are acknowledged and change nothing")
+    func pendingNotificationsAcknowledged() async throws {
+        try await Running.with { server in
+            let token = try await server.login()
+            let orderID = try await NotificationTests.pendingIntent(server, token: token)
+            let paymentID = try await NotificationTests.paymentID(of: orderID, server)
+            let pending = NotificationTests.body(orderID: orderID, paymentID: paymentID, status: "U", code: "PAYMENT_IN_PROCESS")
+                .replacingOccurrences(of: "PAYMENT_RESULT", with: "PAYMENT_PENDING")
+            #expect(try await NotificationTests.notify(server, body: pending).body == NotificationTests.acknowledgement)
+            let unknown = NotificationTests.body(orderID: orderID, paymentID: paymentID, status: "U", code: "PAYMENT_IN_PROCESS")
+            #expect(try await NotificationTests.notify(server, body: unknown).body == NotificationTests.acknowledgement)
+            #expect(try await NotificationTests.status(server, orderID: orderID, token: token) == "PENDING")
+            // The final result still applies afterwards.
+            let success = NotificationTests.body(orderID: orderID, paymentID: paymentID)
+            #expect(try await NotificationTests.notify(server, body: success).body == NotificationTests.acknowledgement)
+            #expect(try await NotificationTests.status(server, orderID: orderID, token: token) == "SUCCEEDED")
+        }
+    }
+
+    @Test("a provider refusal of the gateway's own keys is a 50000 with an alert, and the same create succeeds once fixed")
+    func integrationFaultIsRetryable() async throws {
+        let folder = temporaryFolder()
+        let merchantOrderID = uniqueOrderID()
+        let body = seed000Request(merchantOrderID: merchantOrderID)
+        var credentials: MerchantCredentials?
+        var orderID: String?
+        let strangerKey = try _RSA.Signing.PrivateKey(keySize: .bits2048).pkcs8PEMRepresentation
+        try await Running.with(dataDirectory: folder, adjust: { configuration in
+            guard case .remote(var remote) = configuration.provider else { return }
+            remote.merchantPrivateKey = strangerKey
+            configuration.provider = .remote(remote)
+        }) { server in
+            credentials = server.credentials
+            let token = try await server.login()
+            let refused = try await server.api("pa/payment_intents/create", token: token, body)
+            #expect(refused.status == 500)
+            #expect(refused.code == 50000)
+            #expect(refused.json["provider_code"] as? String == "INVALID_SIGNATURE")
+            #expect(refused.message.hasPrefix("provider:"))
+            #expect(!refused.body.contains(strangerKey.split(separator: "\n")[1]))
+            let query = try await server.api("pa/payment_intents/query", token: token, #"{"merchant_order_id":"\#(merchantOrderID)"}"#)
+            #expect(query.data["status"] as? String == "PENDING")
+            orderID = query.data["order_id"] as? String
+            let metrics = try await server.send(.GET, server.gatewayURL + "/metrics").body
+            #expect(MetricsTests.sample(metrics, "shroff_operator_alerts_total", #"alert="provider_integration_fault""#) == 1)
+        }
+        // The operator fixes the key; the merchant retries the very same create.
+        try await Running.with(dataDirectory: folder) { server in
+            let token = try await server.login(try #require(credentials))
+            let retried = try await server.api("pa/payment_intents/create", token: token, body)
+            #expect(retried.code == 0, "\(retried.body)")
+            #expect(retried.data["order_id"] as? String == orderID)
+            #expect(retried.data["status"] as? String == "PENDING")
+            #expect((retried.data["next_action"] as? [String: Any])?["url"] != nil)
+        }
+        await TestPostgres.dropDatabase(forDataDirectory: folder)
+    }
+}
