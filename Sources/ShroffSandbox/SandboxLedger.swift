@@ -120,8 +120,17 @@ actor SandboxLedger {
         case .none, .declined, .silentSuccess:
             break
         }
-        if let (currency, minimum) = Self.walletMinimums[request.wallet], currency == request.currency, request.value < minimum {
-            return .failed(code: "PAYMENT_AMOUNT_EXCEED_LIMIT", message: "The payment amount is under the wallet's minimum.")
+        if let (currency, minimum) = Self.walletMinimums[request.wallet] {
+            // The minimum is in the wallet's currency; an order in another currency is converted at
+            // the sandbox's quote, and one it has no quote for is refused.
+            switch SandboxQuotes.isBelow(value: request.value, currency: request.currency, minimum: minimum, minimumCurrency: currency) {
+            case nil:
+                return .failed(code: "CURRENCY_NOT_SUPPORT", message: "The currency is not supported.")
+            case true?:
+                return .failed(code: "PAYMENT_AMOUNT_EXCEED_LIMIT", message: "The payment amount is under the wallet's minimum.")
+            case false?:
+                break
+            }
         }
         return .awaitingShopper(record(request, status: .processing, resultCode: nil, now: now))
     }
@@ -259,8 +268,8 @@ actor SandboxLedger {
             return .failed(code: "REFUND_WINDOW_EXCEED", message: "The refund window has passed.")
         }
         if let wallet = payment.walletUsed, let (currency, minimum) = Self.walletMinimums[wallet],
-           currency == request.currency, request.value < minimum {
-            return .failed(code: "PARAM_ILLEGAL", message: "The refund amount is under the wallet's minimum refund amount.")
+           SandboxQuotes.isBelow(value: request.value, currency: request.currency, minimum: minimum, minimumCurrency: currency) == true {
+            return .failed(code: "PROCESS_FAIL", message: "The refund amount is under the wallet's minimum refund amount.")
         }
         let committed = refunds.values.filter { $0.paymentRequestID == key && $0.status != .fail }.reduce(Int64(0)) { $0 + $1.value }
         guard committed + request.value <= payment.value else {

@@ -46,6 +46,43 @@ struct SeedFidelityTests {
         }
     }
 
+    @Test("wallet minimums apply in any order currency (converted at the provider's quote), refunds included")
+    func walletMinimums() async throws {
+        try await Running.with { server in
+            let token = try await server.login()
+            func tile(_ wallet: String, currency: String, amount: String) -> String {
+                """
+                {"amount":"\(amount)","currency":"\(currency)","merchant_order_id":"\(uniqueOrderID())","description":"Tea",
+                 "payment_method":{"type":"aplus","aplus":{"flow":"cashier","presentment_mode":"TILE","payment_method":"\(wallet)"}}}
+                """
+            }
+            // In another currency the provider converts at its quote (the sandbox: 36 THB to the USD).
+            let converted = try await server.api("pa/payment_intents/create", token: token, tile("TRUEMONEY", currency: "USD", amount: "0.02"))
+            #expect(converted.code == 42200)
+            #expect(converted.json["provider_code"] as? String == "PAYMENT_AMOUNT_EXCEED_LIMIT")
+            let enough = try await server.api("pa/payment_intents/create", token: token, tile("TRUEMONEY", currency: "USD", amount: "0.03"))
+            #expect(enough.code == 0, "\(enough.body)")
+            let unquoted = try await server.api("pa/payment_intents/create", token: token, tile("TRUEMONEY", currency: "ZAR", amount: "100"))
+            #expect(unquoted.json["provider_code"] as? String == "CURRENCY_NOT_SUPPORT")
+
+            let created = try await server.api("pa/payment_intents/create", token: token, tile("TRUEMONEY", currency: "THB", amount: "10"))
+            let orderID = try #require(created.data["order_id"] as? String, "\(created.body)")
+            _ = try await server.simulate(paymentRequestID: orderID, outcome: "success")
+            let paid = try await server.awaitFinal(orderID: orderID, token: token)
+            #expect(paid.data["status"] as? String == "SUCCEEDED")
+            #expect(paid.data["payment_method"] as? String == "TRUEMONEY")
+            let under = try await server.api("pa/refunds/create", token: token, """
+                {"order_id":"\(orderID)","merchant_refund_id":"\(uniqueOrderID())","amount":"0.99"}
+                """)
+            #expect(under.code == 42200)
+            #expect(under.message == "amount: TRUEMONEY refunds at least 1 THB")
+            let atMinimum = try await server.api("pa/refunds/create", token: token, """
+                {"order_id":"\(orderID)","merchant_refund_id":"\(uniqueOrderID())","amount":"1"}
+                """)
+            #expect(atMinimum.code == 0, "\(atMinimum.body)")
+        }
+    }
+
     @Test("PAYMENT_PENDING and PAYMENT_RESULT with status U are acknowledged and change nothing")
     func pendingNotificationsAcknowledged() async throws {
         try await Running.with { server in
