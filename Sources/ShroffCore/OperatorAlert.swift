@@ -9,4 +9,7 @@ public enum OperatorAlert: String, Sendable, CaseIterable {
     /// A shopper paid after the intent's expiry: recorded as SUCCEEDED (money taken is never
     /// ignored), but the merchant may have given up on the order.
     case paidAfterExpiry = "paid_after_expiry"
+    /// Money landed on a CANCELLED (or expired) intent: the intent stays CANCELLED and the payment
+    /// is refunded automatically; the operator checks that the refund completes.
+    case paidAfterCancel = "paid_after_cancel"
 }
