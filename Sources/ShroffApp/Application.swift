@@ -18,7 +18,12 @@ public func buildApplication(
     let database = try await DatabaseConnection.open(configuration: configuration, logger: logger)
     let store = database.store
 
-    let connection = try ProviderConnection.make(configuration: configuration, logger: logger)
+    let checkoutLinkKey = try await store.secret(named: "checkout-link-key-v1") {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+    }
+    let checkoutLinks = WAPCheckoutLinks(baseURL: configuration.publicBaseURL, key: checkoutLinkKey)
+    let connection = try ProviderConnection.make(configuration: configuration, checkoutLinks: checkoutLinks, logger: logger)
     let metrics = GatewayMetrics()
     func resilient(_ provider: any PaymentProvider, name: String) -> ResilientProvider {
         ResilientProvider(
@@ -36,7 +41,7 @@ public func buildApplication(
     let payments = PaymentService(
         intents: store, refunds: store, provider: provider, timestamps: configuration.timestamps,
         defaultExpirySeconds: configuration.defaultExpirySeconds, reconciliation: configuration.reconciliation,
-        alert: metrics.recordOperatorAlert
+        alert: metrics.recordOperatorAlert, tradeLinks: connection.wap
     )
     let tokens = try await TokenIssuer.load(
         from: store, lifetimeSeconds: configuration.tokenLifetimeSeconds, now: { Date() }
@@ -85,6 +90,7 @@ public func buildApplication(
         signedPath: URL(string: connection.client.configuration.notifyURL)?.path ?? ProviderCallbacks.amsNotifyPath,
         wap: connection.wap.map(WAPNotificationReceiver.init(client:))
     ).register(on: httpRouter)
+    if connection.wap != nil { MobileCheckout(links: checkoutLinks, payments: payments).register(on: httpRouter) }
     connection.sandbox?.register(on: httpRouter)
     httpRouter.get("checkout/complete") { _, _ in CheckoutPage.complete }
     document.register(on: httpRouter)
@@ -119,7 +125,7 @@ struct ProviderConnection {
     let wap: WAPClient?
     let sandbox: SandboxProvider?
 
-    static func make(configuration: GatewayConfiguration, logger: Logger) throws -> ProviderConnection {
+    static func make(configuration: GatewayConfiguration, checkoutLinks: WAPCheckoutLinks, logger: Logger) throws -> ProviderConnection {
         let notifyPath = ProviderCallbacks.amsNotifyPath
         switch configuration.provider {
         case .embeddedSandbox(let schedule):
@@ -155,7 +161,7 @@ struct ProviderConnection {
                         providerPublicKey: try RSAKeyText.publicKey(keys.providerPublicKeyPEM, role: "sandbox provider public key")
                     ),
                 notifyURL: loopback + ProviderCallbacks.wapNotifyPath,
-                defaultReturnURL: configuration.publicBaseURL + "/checkout/complete",
+                defaultReturnURL: configuration.publicBaseURL + "/checkout/complete", checkoutLinks: checkoutLinks,
                 requestTimeout: .seconds(configuration.providerTimeoutSeconds)
             )
             return ProviderConnection(
@@ -190,7 +196,7 @@ struct ProviderConnection {
                     configuration: WAPConfiguration(
                         gatewayURL: remoteWAP.gatewayURL, partner: remoteWAP.partner, signType: signType,
                         notifyURL: configuration.publicBaseURL + ProviderCallbacks.wapNotifyPath,
-                        defaultReturnURL: configuration.publicBaseURL + "/checkout/complete",
+                        defaultReturnURL: configuration.publicBaseURL + "/checkout/complete", checkoutLinks: checkoutLinks,
                         requestTimeout: .seconds(configuration.providerTimeoutSeconds)
                     ),
                     logger: logger

@@ -139,7 +139,7 @@ public final class GatewayMetrics: Sendable {
     static var operatorAlerts: MetricNameDescriptor {
         MetricNameDescriptor(
             namespace: "shroff", subsystem: "operator", metricName: "alerts", unitName: "total",
-            helpText: "Situations an operator must look at, by alert: payment_conflict, refund_conflict (the provider contradicts a final state), paid_after_expiry."
+            helpText: "Situations an operator must look at, by alert: payment_conflict, refund_conflict (the provider contradicts a final state), paid_after_expiry, paid_after_cancel (refunded automatically)."
         )
     }
 

@@ -183,6 +183,8 @@ struct IntentAnswer: Encodable {
     let failureCode: String?
     /// Set when the shopper paid after the intent's expiry (money taken is never ignored).
     let paidAfterExpiry: Bool?
+    /// Set when the shopper paid a CANCELLED intent: it stays CANCELLED and is refunded automatically.
+    let paidAfterCancel: Bool?
 
     init(_ intent: PaymentIntent, timestamps: TimestampFormat) {
         orderID = intent.orderID
@@ -199,6 +201,7 @@ struct IntentAnswer: Encodable {
         settleCurrency = intent.settleCurrency
         failureCode = intent.failureCode
         paidAfterExpiry = intent.payTime.map { $0 > intent.expiresAt } == true ? true : nil
+        paidAfterCancel = intent.latePaymentTime == nil ? nil : true
     }
 
     enum CodingKeys: String, CodingKey {
@@ -214,6 +217,7 @@ struct IntentAnswer: Encodable {
         case settleCurrency = "settle_currency"
         case failureCode = "failure_code"
         case paidAfterExpiry = "paid_after_expiry"
+        case paidAfterCancel = "paid_after_cancel"
     }
 }
 

@@ -15,23 +15,26 @@ public struct WAPConfiguration: Sendable {
     public var notifyURL: String
     /// Where the shopper's browser returns when the intent has no return_url.
     public var defaultReturnURL: String
+    /// The gateway's checkout links, given to merchants in place of WAP URLs.
+    public var checkoutLinks: WAPCheckoutLinks
     public var requestTimeout: TimeAmount
 
     public init(
         gatewayURL: String, partner: String, signType: WAPSignType, notifyURL: String, defaultReturnURL: String,
-        requestTimeout: TimeAmount = .seconds(15)
+        checkoutLinks: WAPCheckoutLinks, requestTimeout: TimeAmount = .seconds(15)
     ) {
         self.gatewayURL = gatewayURL
         self.partner = partner
         self.signType = signType
         self.notifyURL = notifyURL
         self.defaultReturnURL = defaultReturnURL
+        self.checkoutLinks = checkoutLinks
         self.requestTimeout = requestTimeout
     }
 }
 
 /// The gateway's client of the WAP gateway (`create_forex_trade_wap` and friends, providers.md §2).
-public struct WAPClient: PaymentProvider {
+public struct WAPClient: PaymentProvider, TradeLinkIssuer {
     public let configuration: WAPConfiguration
     let httpClient: HTTPClient
     let logger: Logger
@@ -48,10 +51,20 @@ public struct WAPClient: PaymentProvider {
         (600, "10h"), (720, "12h"), (1440, "1d"),
     ]
 
-    /// No server call creates a WAP payment: the shopper's browser carries the signed parameters.
+    /// No server call creates a WAP payment: the shopper's browser carries the signed parameters. A
+    /// signed URL can open a trade whenever it is opened, so the merchant gets the gateway's checkout
+    /// link instead, which signs a fresh URL (`tradeLink`) only while the intent can be paid.
     public func startPayment(_ request: ProviderPaymentRequest) async throws -> ProviderPaymentStart {
-        let intent = request.intent
-        let minutes = Int((intent.expiresAt.timeIntervalSince(intent.createTime) / 60).rounded(.up))
+        let url = configuration.checkoutLinks.url(orderID: request.intent.orderID)
+        return .awaitingShopper(NextAction(type: .redirect, url: url), providerPaymentID: nil)
+    }
+
+    /// A `create_forex_trade_wap` URL whose `timeout_rule` is the longest the protocol can express
+    /// within the intent's remaining time (rounded down), so the trade never outlives the intent;
+    /// nil when less than the shortest rule (5 minutes) remains.
+    public func tradeLink(for intent: PaymentIntent, now: Date) throws -> TradeLink? {
+        let remainingMinutes = Int((intent.expiresAt.timeIntervalSince(now) / 60).rounded(.down))
+        guard let rule = Self.timeoutRules.last(where: { $0.minutes <= remainingMinutes }) else { return nil }
         var parameters = [
             "service": "create_forex_trade_wap",
             "partner": configuration.partner,
@@ -65,13 +78,12 @@ public struct WAPClient: PaymentProvider {
             "total_fee": Self.fee(intent.amount),
             "product_code": "NEW_WAP_OVERSEAS_SELLER",
             "payment_inst": intent.method.wallet,
+            "timeout_rule": rule.text,
         ]
-        // The smallest allowed rule not shorter than the intent's life.
-        if let rule = Self.timeoutRules.first(where: { $0.minutes >= minutes }) { parameters["timeout_rule"] = rule.text }
         parameters["sign"] = try WAPSignature.sign(parameters, with: configuration.signType)
         parameters["sign_type"] = configuration.signType.name
         let url = configuration.gatewayURL + "?" + WAPSignature.query(parameters)
-        return .awaitingShopper(NextAction(type: .redirect, url: url), providerPaymentID: nil)
+        return TradeLink(url: url, closesAt: now.addingTimeInterval(TimeInterval(rule.minutes * 60)))
     }
 
     /// Major units with the currency's decimals (2 for HKD, 0 for JPY/KRW).

@@ -12,4 +12,7 @@ public enum OperatorAlert: String, Sendable, CaseIterable {
     /// The provider refused a call because of the gateway's own set-up (keys, client id, contract):
     /// payments cannot start until an operator fixes it.
     case providerIntegrationFault = "provider_integration_fault"
+    /// Money landed on a CANCELLED (or expired) intent: the intent stays CANCELLED and the payment
+    /// is refunded automatically; the operator checks that the refund completes.
+    case paidAfterCancel = "paid_after_cancel"
 }

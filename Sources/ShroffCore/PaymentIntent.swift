@@ -84,13 +84,20 @@ public struct PaymentIntent: Sendable, Equatable {
     public var requestFingerprint: String
     /// When the gateway first asks the provider about the payment if no result has arrived.
     public var firstCheckAt: Date?
+    /// mobile_web: when the latest WAP URL issued for the intent stops being able to open a trade
+    /// (issue time plus its `timeout_rule`; never after `expiresAt`). Nil while none was issued.
+    public var tradeLinkClosesAt: Date?
+    /// When the provider reported the payment paid although the intent was already CANCELLED (or
+    /// expired): the intent stays CANCELLED and the money is refunded automatically.
+    public var latePaymentTime: Date?
 
     public init(
         orderID: String, merchantUID: Int64, merchantOrderID: String, amount: Money, description: String,
         notifyURL: String?, returnURL: String?, method: PaymentMethodSpec, status: PaymentStatus = .pending,
         nextAction: NextAction? = nil, createTime: Date, expiresAt: Date, payTime: Date? = nil,
         providerPaymentID: String? = nil, walletUsed: String? = nil, settleCurrency: String? = nil,
-        failureCode: String? = nil, refundedMinorUnits: Int64 = 0, requestFingerprint: String, firstCheckAt: Date? = nil
+        failureCode: String? = nil, refundedMinorUnits: Int64 = 0, requestFingerprint: String, firstCheckAt: Date? = nil,
+        tradeLinkClosesAt: Date? = nil, latePaymentTime: Date? = nil
     ) {
         self.orderID = orderID
         self.merchantUID = merchantUID
@@ -112,5 +119,14 @@ public struct PaymentIntent: Sendable, Equatable {
         self.refundedMinorUnits = refundedMinorUnits
         self.requestFingerprint = requestFingerprint
         self.firstCheckAt = firstCheckAt
+        self.tradeLinkClosesAt = tradeLinkClosesAt
+        self.latePaymentTime = latePaymentTime
     }
+
+    /// Whether money was taken and can be given back: SUCCEEDED, or paid after it was cancelled.
+    public var holdsMoney: Bool { status == .succeeded || (status == .cancelled && latePaymentTime != nil) }
+
+    /// The `merchant_refund_id` of the automatic refund of a payment made after the cancel: the colon
+    /// is refused in merchants' own ids, so it can never collide with one.
+    public var latePaymentRefundID: String { "auto:" + orderID }
 }

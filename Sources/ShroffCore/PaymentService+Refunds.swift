@@ -6,6 +6,12 @@ extension PaymentService {
     /// merchant_refund_id; the refundable amount is never exceeded, even by racing requests.
     public func createRefund(_ request: CreateRefundRequest, merchant: Merchant, logger: Logger) async throws -> Refund {
         let intent = try await find(merchantUID: merchant.uid, orderID: request.orderID, merchantOrderID: request.merchantOrderID)
+        if intent.status == .cancelled {
+            // A CANCELLED intent never succeeds later, so this check cannot race; a payment made after
+            // the cancel is refunded by the gateway itself, never twice by the merchant.
+            let automatic = intent.latePaymentTime == nil ? "" : "; the payment made after the cancel is refunded automatically"
+            throw GatewayError(.invalidState, "status: only SUCCEEDED intents can be refunded; this one is CANCELLED\(automatic)")
+        }
         let amount = try request.amount(in: intent.amount.currency)
         if let wallet = intent.walletUsed, let minimum = CreateIntentRequest.walletMinimums[wallet],
            minimum.currency == amount.currency.code, amount.minorUnits < minimum.minorUnits {
@@ -37,6 +43,44 @@ extension PaymentService {
             throw GatewayError(.rejected, "amount: exceeds the refundable amount; \(left.decimalString) \(amount.currency.code) can still be refunded")
         }
         return try await startRefundOnce(refund, intent: intent, logger: logger)
+    }
+
+    /// Refunds in full, automatically, a payment made after its intent was cancelled: an ordinary
+    /// refund with a fixed `merchant_refund_id` (`auto:<order_id>`), so repeating this is harmless, and
+    /// the refund is retried and reconciled like any other. Never throws: what fails is logged, and
+    /// the intent's backup check (or the refund's own checks) does it again.
+    func refundLatePayment(_ intent: PaymentIntent, logger: Logger) async {
+        let time = now()
+        let merchantRefundID = intent.latePaymentRefundID
+        let reason = "PAID_AFTER_CANCEL"
+        let candidate = Refund(
+            refundID: Identifier.refund(at: time), merchantUID: intent.merchantUID, orderID: intent.orderID,
+            merchantRefundID: merchantRefundID, amount: intent.amount, reason: reason, createTime: time,
+            requestFingerprint: CreateIntentRequest.hash([intent.orderID, merchantRefundID, intent.amount.currency.code, String(intent.amount.minorUnits), reason]),
+            firstCheckAt: time.addingTimeInterval(reconciliation.first.timeInterval)
+        )
+        var logger = logger
+        logger[metadataKey: "order_id"] = "\(intent.orderID)"
+        do {
+            let refund: Refund
+            switch try await refunds.insertRefund(candidate) {
+            case .inserted(let inserted):
+                refund = inserted
+                logger.info("automatic refund of a payment after cancel created", metadata: ["refund_id": "\(refund.refundID)"])
+            case .existing(let existing):
+                refund = existing
+            case .notRefundable(let status):
+                logger.error("automatic refund refused: the intent holds no money", metadata: ["status": "\(status.rawValue)"])
+                return
+            case .exceedsRefundable(let remaining):
+                logger.error("automatic refund refused: it exceeds the refundable amount", metadata: ["remaining_minor": "\(remaining)"])
+                return
+            }
+            guard refund.status == .processing, refund.providerRefundID == nil else { return }
+            _ = try await startRefundOnce(refund, intent: intent, logger: logger)
+        } catch {
+            logger.warning("automatic refund not completed yet; it will be retried", metadata: ["error": "\(error)"])
+        }
     }
 
     /// Sends the refund downstream unless a call for it is already in flight on this node (then its
@@ -125,7 +169,8 @@ extension PaymentService {
 
 extension PaymentService {
     /// One round of reconciliation: asks the provider about PENDING intents and PROCESSING refunds
-    /// whose result is late, and cancels intents past their expiry. Safe on several nodes at once:
+    /// whose result is late, cancels intents past their expiry, and watches CANCELLED intents a
+    /// WAP URL may still be paid for (`watchForLatePayment`). Safe on several nodes at once:
     /// each item is leased to one of them, and every change goes through the state machines.
     /// Returns how many items were looked at.
     @discardableResult
@@ -146,6 +191,10 @@ extension PaymentService {
         var logger = logger
         logger[metadataKey: "order_id"] = "\(intent.orderID)"
         let checks = due.checks + 1
+        if intent.status == .cancelled {
+            await watchForLatePayment(intent, checks: checks, logger: logger)
+            return
+        }
         var next = now().addingTimeInterval(reconciliation.wait(afterChecks: checks).timeInterval)
         do {
             if now() >= intent.expiresAt {
@@ -166,6 +215,42 @@ extension PaymentService {
                     // Never later than the expiry, so expiry is on time.
                     next = min(next, intent.expiresAt)
                 }
+            }
+        } catch {
+            logger.info("reconciliation could not reach the provider; will retry", metadata: ["error": "\(error)"])
+        }
+        try? await refunds.scheduleIntentCheck(orderID: intent.orderID, at: next, checks: checks)
+    }
+
+    /// A check of a CANCELLED intent: refunds a payment recorded after the cancel (again, if the node
+    /// that recorded it died first), or asks the provider whether a WAP URL issued before the cancel
+    /// opened a trade that was paid, until that URL's window (plus `tradeLinkMargin`) has passed.
+    func watchForLatePayment(_ intent: PaymentIntent, checks: Int, logger: Logger) async {
+        var next = now().addingTimeInterval(reconciliation.wait(afterChecks: checks).timeInterval)
+        do {
+            if intent.latePaymentTime != nil {
+                await refundLatePayment(intent, logger: logger)
+                try await refunds.stopIntentChecks(orderID: intent.orderID)
+                return
+            }
+            let watchEnd = (intent.tradeLinkClosesAt ?? now()).addingTimeInterval(tradeLinkMargin.timeInterval)
+            switch try await provider.inquirePayment(intent) {
+            case .succeeded(let payTime, let wallet, let settleCurrency):
+                logger.info("reconciliation found a payment made after the cancel")
+                // Recording it schedules the backup check that ends the watch once the refund exists.
+                _ = try await apply(.providerSucceeded(payTime: payTime, wallet: wallet, settleCurrency: settleCurrency), to: intent.orderID, logger: logger)
+                return
+            case .failed:
+                // The trade is closed: the URL shows that closed trade again and can never be paid.
+                try await refunds.stopIntentChecks(orderID: intent.orderID)
+                return
+            case .processing, .notFound:
+                if now() >= watchEnd {
+                    logger.info("watch of a cancelled intent ended; no payment arrived")
+                    try await refunds.stopIntentChecks(orderID: intent.orderID)
+                    return
+                }
+                next = min(next, watchEnd)
             }
         } catch {
             logger.info("reconciliation could not reach the provider; will retry", metadata: ["error": "\(error)"])

@@ -14,13 +14,19 @@ public struct PaymentService: Sendable {
     public let now: @Sendable () -> Date
     /// Told of every `OperatorAlert` as it happens.
     public let alert: @Sendable (OperatorAlert) -> Void
+    /// Signs the WAP URLs of mobile_web intents when the shopper follows the intent's link.
+    public let tradeLinks: (any TradeLinkIssuer)?
+    /// How long after a WAP URL's trade would close the gateway still watches a cancelled intent
+    /// for a payment (the shopper's browser may reach the provider a little late).
+    public let tradeLinkMargin: Duration
     private let downstreamStarts = SingleFlight<PaymentIntent>()
     let refundStarts = SingleFlight<Refund>()
 
     public init(
         intents: any PaymentIntentStore, refunds: any RefundStore, provider: any PaymentProvider, timestamps: TimestampFormat,
         defaultExpirySeconds: Int64 = 1800, reconciliation: ReconciliationSchedule = .standard,
-        now: @escaping @Sendable () -> Date = { Date() }, alert: @escaping @Sendable (OperatorAlert) -> Void = { _ in }
+        now: @escaping @Sendable () -> Date = { Date() }, alert: @escaping @Sendable (OperatorAlert) -> Void = { _ in },
+        tradeLinks: (any TradeLinkIssuer)? = nil, tradeLinkMargin: Duration = .seconds(600)
     ) {
         self.intents = intents
         self.refunds = refunds
@@ -30,6 +36,8 @@ public struct PaymentService: Sendable {
         self.reconciliation = reconciliation
         self.now = now
         self.alert = alert
+        self.tradeLinks = tradeLinks
+        self.tradeLinkMargin = tradeLinkMargin
     }
 
     /// Creates the intent and starts the downstream payment. Idempotent on merchant_order_id: an
@@ -144,6 +152,13 @@ public struct PaymentService: Sendable {
                 ])
                 alert(.paidAfterExpiry)
             }
+            if case .providerSucceeded = event, intent.status == .cancelled, intent.latePaymentTime != nil {
+                logger.error("payment made after the intent was cancelled; refunding it automatically, operator attention needed", metadata: [
+                    "order_id": "\(orderID)", "failure_code": "\(intent.failureCode ?? "-")",
+                ])
+                alert(.paidAfterCancel)
+                await refundLatePayment(intent, logger: logger)
+            }
             return intent
         case .unchanged(let intent, .conflict(let reason)):
             logger.error("provider contradicts a final payment state; operator attention needed", metadata: [
@@ -157,6 +172,22 @@ public struct PaymentService: Sendable {
         case .notFound:
             throw GatewayError(.notFound, "order_id: no such payment intent")
         }
+    }
+
+    /// Opens the shopper's checkout of a mobile_web intent: while it is PENDING and unexpired, records
+    /// a freshly signed WAP URL's window (in the intent's transaction, so a racing cancel sees it
+    /// and keeps watching) and answers the URL to redirect to; nil when it can no longer be paid.
+    public func openTradeLink(orderID: String, logger: Logger) async throws -> String? {
+        guard let tradeLinks, let intent = try await intents.intent(orderID: orderID),
+              intent.status == .pending, intent.method.flow == .mobileWeb else { return nil }
+        let time = now()
+        guard time < intent.expiresAt, let link = try tradeLinks.tradeLink(for: intent, now: time) else {
+            logger.info("checkout link opened too late to pay", metadata: ["order_id": "\(orderID)"])
+            return nil
+        }
+        let updated = try await apply(.tradeLinkIssued(at: time, closesAt: link.closesAt), to: orderID, logger: logger)
+        guard updated.status == .pending, let closesAt = updated.tradeLinkClosesAt, closesAt >= link.closesAt else { return nil }
+        return link.url
     }
 
     /// Cancels a PENDING intent: the downstream payment is cancelled first, and if the shopper paid

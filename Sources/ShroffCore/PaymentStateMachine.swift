@@ -11,6 +11,9 @@ public enum PaymentEvent: Sendable, Equatable {
     /// The provider confirmed the payment cannot be paid any more: cancelled at the merchant's
     /// request or because the intent expired (`reason`: MERCHANT_CANCELLED, EXPIRED).
     case cancelConfirmed(reason: String)
+    /// The gateway is about to hand the shopper a freshly signed WAP URL (mobile_web), issued at
+    /// `at`, that can open a trade until `closesAt`. Refused unless the intent is still payable.
+    case tradeLinkIssued(at: Date, closesAt: Date)
 }
 
 /// The decision of the state machine for one event.
@@ -19,7 +22,7 @@ public enum PaymentTransition: Sendable, Equatable {
     case apply(PaymentIntent, notification: WebhookEvent.Kind?)
     /// Nothing changes: a duplicate, or news that no longer matters (logged, never an error).
     case ignore(reason: String)
-    /// The provider contradicts a final state (paid after the gateway recorded a cancellation):
+    /// The provider contradicts a final state (a cancel confirmed after the intent succeeded):
     /// nothing changes and the operator must look.
     case conflict(reason: String)
 }
@@ -63,9 +66,25 @@ public enum PaymentStateMachine {
             return .ignore(reason: "a failure reported after success does not undo a payment")
         case (.cancelled, .providerFailed):
             return .ignore(reason: "already cancelled")
-        case (.cancelled, .providerSucceeded):
-            return .conflict(reason: "provider reports paid but the intent is cancelled")
+        case (.cancelled, .providerSucceeded(let payTime, let wallet, let settleCurrency)):
+            // Money landed anyway (a WAP URL issued before the cancel, a late AMS payment): the status
+            // stays CANCELLED, the payment is recorded so that it is refunded automatically.
+            guard intent.latePaymentTime == nil else { return .ignore(reason: "payment after cancel already recorded") }
+            var next = intent
+            next.latePaymentTime = payTime
+            next.walletUsed = wallet ?? intent.walletUsed
+            next.settleCurrency = settleCurrency ?? intent.settleCurrency
+            return .apply(next, notification: nil)
         case (_, .providerAwaitingShopper):
+            return .ignore(reason: "intent is final")
+        case (.pending, .tradeLinkIssued(let at, let closesAt)):
+            guard at < intent.expiresAt, closesAt <= intent.expiresAt else {
+                return .ignore(reason: "the intent expires before the link could be used")
+            }
+            var next = intent
+            next.tradeLinkClosesAt = max(intent.tradeLinkClosesAt ?? closesAt, closesAt)
+            return .apply(next, notification: nil)
+        case (_, .tradeLinkIssued):
             return .ignore(reason: "intent is final")
         }
     }

@@ -196,6 +196,26 @@ public protocol PaymentProvider: Sendable {
     func inquireRefund(_ request: ProviderRefundRequest) async throws -> ProviderRefundState
 }
 
+/// A freshly signed provider URL that opens a trade in the shopper's browser (the WAP gateway's
+/// `create_forex_trade_wap`), and when the trade it opens closes.
+public struct TradeLink: Sendable, Equatable {
+    public let url: String
+    public let closesAt: Date
+
+    public init(url: String, closesAt: Date) {
+        self.url = url
+        self.closesAt = closesAt
+    }
+}
+
+/// A provider whose payments the shopper's browser opens itself from a signed URL: the gateway signs
+/// a fresh one each time the shopper follows the intent's link, never outliving the intent.
+public protocol TradeLinkIssuer: Sendable {
+    /// A URL whose trade closes no later than `intent.expiresAt`; nil when too little time remains
+    /// for the shortest trade the provider can express.
+    func tradeLink(for intent: PaymentIntent, now: Date) throws -> TradeLink?
+}
+
 /// What `RefundStore.insertRefund` found, decided atomically with the insert.
 public enum RefundInsertOutcome: Sendable, Equatable {
     case inserted(Refund)
@@ -226,8 +246,8 @@ public struct DueCheck<Item: Sendable & Equatable>: Sendable, Equatable {
 
 /// Persistence of refunds, and the reconciliation schedule of intents and refunds.
 public protocol RefundStore: Sendable {
-    /// In one transaction: refuses a second merchant_refund_id, a refund of an intent that is not
-    /// SUCCEEDED and one that takes the non-failed refunds over the intent's amount; else inserts.
+    /// In one transaction: refuses a second merchant_refund_id, a refund of an intent that holds no
+    /// money (`PaymentIntent.holdsMoney`) and one that takes the non-failed refunds over the intent's amount; else inserts.
     func insertRefund(_ refund: Refund) async throws -> RefundInsertOutcome
     func refund(refundID: String) async throws -> Refund?
     func refund(merchantUID: Int64, refundID: String) async throws -> Refund?
@@ -242,7 +262,10 @@ public protocol RefundStore: Sendable {
 
     /// Leases PENDING intents whose next provider check is due (so other nodes skip them for `lease`).
     func claimDueIntentChecks(now: Date, limit: Int, lease: Duration) async throws -> [DueCheck<PaymentIntent>]
+    /// Sets the next check of a PENDING intent, or of a CANCELLED one still watched for a late payment.
     func scheduleIntentCheck(orderID: String, at: Date, checks: Int) async throws
+    /// Ends the checks of a CANCELLED intent whose watch for a late payment is over.
+    func stopIntentChecks(orderID: String) async throws
     /// Leases PROCESSING refunds whose next provider check is due.
     func claimDueRefundChecks(now: Date, limit: Int, lease: Duration) async throws -> [DueCheck<Refund>]
     func scheduleRefundCheck(refundID: String, at: Date, checks: Int) async throws

@@ -37,3 +37,32 @@ public struct ReconciliationSchedule: Sendable, Equatable {
             && lhs.steps.map(\.every) == rhs.steps.map(\.every)
     }
 }
+
+/// What a change of an intent does to its provider checks; the stores apply it in the change's own
+/// transaction, so a crash can never leave a watched intent unwatched.
+public enum ProviderCheckChange: Sendable, Equatable {
+    /// The schedule stays as it is (a PENDING intent, or a CANCELLED one already watched).
+    case keep
+    case checkAt(Date)
+    case stop
+
+    /// The wait before the backup check of a payment made after the cancel, which creates the
+    /// automatic refund again if the node recording the payment died before it could.
+    public static let latePaymentBackupDelay: TimeInterval = 30
+
+    public static func between(_ current: PaymentIntent, _ next: PaymentIntent, now: Date) -> ProviderCheckChange {
+        if next.status == .pending { return .keep }
+        if next.latePaymentTime != nil, current.latePaymentTime == nil {
+            return .checkAt(now.addingTimeInterval(latePaymentBackupDelay))
+        }
+        if next.watchesForLatePayment { return current.status == .pending ? .checkAt(now) : .keep }
+        return .stop
+    }
+}
+
+extension PaymentIntent {
+    /// A CANCELLED intent for which a WAP URL was issued: the provider has no confirmed cancel of
+    /// a trade that URL may still open (`close_trade` can only close a trade that exists), so the
+    /// gateway keeps asking (`single_trade_query`) until the URL's window has passed.
+    public var watchesForLatePayment: Bool { status == .cancelled && tradeLinkClosesAt != nil && latePaymentTime == nil }
+}

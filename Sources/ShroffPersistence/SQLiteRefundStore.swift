@@ -15,7 +15,7 @@ extension SQLiteStore: RefundStore {
                 "SELECT * FROM payment_intents WHERE order_id = ?", [.text(refund.orderID)]
             ).first else { throw StoredDataError(column: "refunds.order_id") }
             let intent = try Self.intent(intentRow)
-            guard intent.status == .succeeded else { return .notRefundable(intent.status) }
+            guard intent.holdsMoney else { return .notRefundable(intent.status) }
             // The write lock is held (BEGIN IMMEDIATE): no racing refund can slip in between.
             let committed = try await connection.query(
                 "SELECT COALESCE(SUM(amount_minor), 0) AS total FROM refunds WHERE order_id = ? AND status != 'FAILED'",
@@ -105,7 +105,8 @@ extension SQLiteStore: RefundStore {
     public func claimDueIntentChecks(now: Date, limit: Int, lease: Duration) async throws -> [DueCheck<PaymentIntent>] {
         try await database.transaction { connection in
             let rows = try await connection.query(
-                "SELECT * FROM payment_intents WHERE status = 'PENDING' AND check_at <= ? ORDER BY check_at LIMIT ?",
+                // CANCELLED ones have a check_at only while watched for a late payment.
+                "SELECT * FROM payment_intents WHERE status IN ('PENDING', 'CANCELLED') AND check_at <= ? ORDER BY check_at LIMIT ?",
                 [.millis(now), .integer(limit)]
             )
             let leaseEnd = SQLiteData.millis(now.addingTimeInterval(lease.timeInterval))
@@ -122,8 +123,19 @@ extension SQLiteStore: RefundStore {
     public func scheduleIntentCheck(orderID: String, at time: Date, checks: Int) async throws {
         try await database.transaction { connection in
             _ = try await connection.query(
-                "UPDATE payment_intents SET check_at = ?, check_count = ? WHERE order_id = ? AND status = 'PENDING'",
+                """
+                UPDATE payment_intents SET check_at = ?, check_count = ?
+                WHERE order_id = ? AND (status = 'PENDING' OR (status = 'CANCELLED' AND check_at IS NOT NULL))
+                """,
                 [.millis(time), .integer(checks), .text(orderID)]
+            )
+        }
+    }
+
+    public func stopIntentChecks(orderID: String) async throws {
+        try await database.transaction { connection in
+            _ = try await connection.query(
+                "UPDATE payment_intents SET check_at = NULL WHERE order_id = ? AND status = 'CANCELLED'", [.text(orderID)]
             )
         }
     }

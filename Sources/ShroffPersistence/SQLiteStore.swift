@@ -120,8 +120,8 @@ public struct SQLiteStore: MerchantStore, PaymentIntentStore, SecretStore, Datab
                     order_id, merchant_uid, merchant_order_id, amount_minor, currency, description, notify_url,
                     return_url, method, status, next_action_type, next_action_url, create_time, expires_at, pay_time,
                     provider_payment_id, wallet_used, settle_currency, failure_code, refunded_minor,
-                    request_fingerprint, updated_at, check_at
-                ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    request_fingerprint, updated_at, check_at, trade_link_closes_at, late_payment_time
+                ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
                 [.text(intent.orderID), .integer(Int(intent.merchantUID)), .text(intent.merchantOrderID)]
                     + [
@@ -133,7 +133,8 @@ public struct SQLiteStore: MerchantStore, PaymentIntentStore, SecretStore, Datab
                         .optionalText(intent.providerPaymentID), .optionalText(intent.walletUsed),
                         .optionalText(intent.settleCurrency), .optionalText(intent.failureCode),
                         .integer(Int(intent.refundedMinorUnits)), .text(intent.requestFingerprint), .millis(Date()),
-                        .millis(intent.firstCheckAt ?? intent.createTime),
+                        .millis(intent.firstCheckAt ?? intent.createTime), .optionalMillis(intent.tradeLinkClosesAt),
+                        .optionalMillis(intent.latePaymentTime),
                     ]
             )
             return .inserted(intent)
@@ -182,11 +183,12 @@ public struct SQLiteStore: MerchantStore, PaymentIntentStore, SecretStore, Datab
                 """
                 UPDATE payment_intents SET status = ?, next_action_type = ?, next_action_url = ?, pay_time = ?,
                     provider_payment_id = ?, wallet_used = ?, settle_currency = ?, failure_code = ?,
-                    refunded_minor = ?, updated_at = ?,
-                    check_at = CASE WHEN ? = 'PENDING' THEN check_at ELSE NULL END
+                    refunded_minor = ?, trade_link_closes_at = ?, late_payment_time = ?, updated_at = ?,
+                    check_at = CASE WHEN ? = 1 THEN check_at ELSE ? END
                 WHERE order_id = ?
                 """,
-                Self.mutableColumns(next) + [.millis(Date()), .text(next.status.rawValue), .text(orderID)]
+                Self.mutableColumns(next) + [.millis(Date())] + Self.checkColumns(ProviderCheckChange.between(current, next, now: Date()))
+                    + [.text(orderID)]
             )
             let event = notification.map { makeEvent(next, $0) }
             if let event { try await Self.insertEvent(event, on: connection) }
@@ -233,8 +235,18 @@ public struct SQLiteStore: MerchantStore, PaymentIntentStore, SecretStore, Datab
             .optionalText(intent.nextAction?.url), .optionalMillis(intent.payTime),
             .optionalText(intent.providerPaymentID), .optionalText(intent.walletUsed),
             .optionalText(intent.settleCurrency), .optionalText(intent.failureCode),
-            .integer(Int(intent.refundedMinorUnits)),
+            .integer(Int(intent.refundedMinorUnits)), .optionalMillis(intent.tradeLinkClosesAt),
+            .optionalMillis(intent.latePaymentTime),
         ]
+    }
+
+    /// The two parameters of `check_at = CASE WHEN ? = 1 THEN check_at ELSE ? END`.
+    static func checkColumns(_ change: ProviderCheckChange) -> [SQLiteData] {
+        switch change {
+        case .keep: [.integer(1), .null]
+        case .checkAt(let time): [.integer(0), .millis(time)]
+        case .stop: [.integer(0), .null]
+        }
     }
 
     static func encodeMethod(_ method: PaymentMethodSpec) throws -> String {
@@ -265,7 +277,8 @@ public struct SQLiteStore: MerchantStore, PaymentIntentStore, SecretStore, Datab
             payTime: row.optionalDate("pay_time"), providerPaymentID: row.optionalText("provider_payment_id"),
             walletUsed: row.optionalText("wallet_used"), settleCurrency: row.optionalText("settle_currency"),
             failureCode: row.optionalText("failure_code"), refundedMinorUnits: try row.int64("refunded_minor"),
-            requestFingerprint: try row.text("request_fingerprint")
+            requestFingerprint: try row.text("request_fingerprint"),
+            tradeLinkClosesAt: row.optionalDate("trade_link_closes_at"), latePaymentTime: row.optionalDate("late_payment_time")
         )
     }
 }

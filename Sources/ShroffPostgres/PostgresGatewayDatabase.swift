@@ -289,5 +289,11 @@ enum PostgresMigrations {
             "CREATE INDEX refunds_order ON refunds (order_id)",
             "CREATE INDEX refunds_check ON refunds (status, check_at)",
         ]),
+        // mobile_web: when the latest WAP URL issued can no longer open a trade, and a payment that
+        // landed on the intent after it was cancelled.
+        Migration(version: 4, statements: [
+            "ALTER TABLE payment_intents ADD COLUMN trade_link_closes_at BIGINT",
+            "ALTER TABLE payment_intents ADD COLUMN late_payment_time BIGINT",
+        ]),
     ]
 }

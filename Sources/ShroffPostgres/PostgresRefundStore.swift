@@ -14,7 +14,7 @@ extension PostgresStore: RefundStore {
             if let existing = try await existingRefund(refund, on: connection) { return .existing(existing) }
             guard let intentRow else { throw StoredDataError(column: "refunds.order_id") }
             let intent = try Rows.intent(intentRow)
-            guard intent.status == .succeeded else { return .notRefundable(intent.status) }
+            guard intent.holdsMoney else { return .notRefundable(intent.status) }
             let committed = try await rows(
                 "SELECT COALESCE(SUM(amount_minor), 0)::BIGINT AS total FROM refunds WHERE order_id = \(refund.orderID) AND status != 'FAILED'",
                 on: connection
@@ -108,7 +108,7 @@ extension PostgresStore: RefundStore {
         let rows = try await rows("""
             WITH due AS (
                 SELECT order_id, check_at FROM payment_intents
-                WHERE status = 'PENDING' AND check_at <= \(now.millis)
+                WHERE status IN ('PENDING', 'CANCELLED') AND check_at <= \(now.millis)
                 ORDER BY check_at
                 LIMIT \(limit)
                 FOR UPDATE SKIP LOCKED
@@ -128,8 +128,12 @@ extension PostgresStore: RefundStore {
     public func scheduleIntentCheck(orderID: String, at time: Date, checks: Int) async throws {
         try await rows("""
             UPDATE payment_intents SET check_at = \(time.millis), check_count = \(checks)
-            WHERE order_id = \(orderID) AND status = 'PENDING'
+            WHERE order_id = \(orderID) AND (status = 'PENDING' OR (status = 'CANCELLED' AND check_at IS NOT NULL))
             """)
+    }
+
+    public func stopIntentChecks(orderID: String) async throws {
+        try await rows("UPDATE payment_intents SET check_at = NULL WHERE order_id = \(orderID) AND status = 'CANCELLED'")
     }
 
     public func claimDueRefundChecks(now: Date, limit: Int, lease: Duration) async throws -> [DueCheck<Refund>] {

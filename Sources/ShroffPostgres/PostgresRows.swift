@@ -93,7 +93,9 @@ enum Rows {
             payTime: try columns.optionalDate("pay_time"), providerPaymentID: try columns.optionalText("provider_payment_id"),
             walletUsed: try columns.optionalText("wallet_used"), settleCurrency: try columns.optionalText("settle_currency"),
             failureCode: try columns.optionalText("failure_code"), refundedMinorUnits: try columns.int64("refunded_minor"),
-            requestFingerprint: try columns.text("request_fingerprint")
+            requestFingerprint: try columns.text("request_fingerprint"),
+            tradeLinkClosesAt: try columns.optionalDate("trade_link_closes_at"),
+            latePaymentTime: try columns.optionalDate("late_payment_time")
         )
     }
 

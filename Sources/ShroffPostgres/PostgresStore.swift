@@ -109,7 +109,7 @@ public struct PostgresStore: MerchantStore, PaymentIntentStore, SecretStore, Dat
                     order_id, merchant_uid, merchant_order_id, amount_minor, currency, description, notify_url,
                     return_url, method, status, next_action_type, next_action_url, create_time, expires_at, pay_time,
                     provider_payment_id, wallet_used, settle_currency, failure_code, refunded_minor,
-                    request_fingerprint, updated_at, check_at
+                    request_fingerprint, updated_at, check_at, trade_link_closes_at, late_payment_time
                 ) VALUES (
                     \(intent.orderID), \(intent.merchantUID), \(intent.merchantOrderID), \(intent.amount.minorUnits),
                     \(intent.amount.currency.code), \(intent.description), \(intent.notifyURL), \(intent.returnURL),
@@ -117,7 +117,8 @@ public struct PostgresStore: MerchantStore, PaymentIntentStore, SecretStore, Dat
                     \(intent.createTime.millis), \(intent.expiresAt.millis), \(intent.payTime?.millis),
                     \(intent.providerPaymentID), \(intent.walletUsed), \(intent.settleCurrency), \(intent.failureCode),
                     \(intent.refundedMinorUnits), \(intent.requestFingerprint), \(Date().millis),
-                    \((intent.firstCheckAt ?? intent.createTime).millis)
+                    \((intent.firstCheckAt ?? intent.createTime).millis), \(intent.tradeLinkClosesAt?.millis),
+                    \(intent.latePaymentTime?.millis)
                 )
                 ON CONFLICT (merchant_uid, merchant_order_id) DO NOTHING
                 RETURNING order_id
@@ -161,18 +162,29 @@ public struct PostgresStore: MerchantStore, PaymentIntentStore, SecretStore, Dat
             guard case .apply(let next, let notification) = decision else {
                 return .unchanged(current, decision)
             }
+            let check = Self.checkColumns(ProviderCheckChange.between(current, next, now: Date()))
             try await rows("""
                 UPDATE payment_intents SET status = \(next.status.rawValue), next_action_type = \(next.nextAction?.type.rawValue),
                     next_action_url = \(next.nextAction?.url), pay_time = \(next.payTime?.millis),
                     provider_payment_id = \(next.providerPaymentID), wallet_used = \(next.walletUsed),
                     settle_currency = \(next.settleCurrency), failure_code = \(next.failureCode),
-                    refunded_minor = \(next.refundedMinorUnits), updated_at = \(Date().millis),
-                    check_at = CASE WHEN \(next.status.rawValue) = 'PENDING' THEN check_at ELSE NULL END
+                    refunded_minor = \(next.refundedMinorUnits), trade_link_closes_at = \(next.tradeLinkClosesAt?.millis),
+                    late_payment_time = \(next.latePaymentTime?.millis), updated_at = \(Date().millis),
+                    check_at = CASE WHEN \(check.keep) = 1 THEN check_at ELSE \(check.at) END
                 WHERE order_id = \(orderID)
                 """, on: connection)
             let event = notification.map { makeEvent(next, $0) }
             if let event { try await insertEvent(event, on: connection) }
             return .applied(next, event)
+        }
+    }
+
+    /// The two values of `check_at = CASE WHEN keep = 1 THEN check_at ELSE at END`.
+    static func checkColumns(_ change: ProviderCheckChange) -> (keep: Int64, at: Int64?) {
+        switch change {
+        case .keep: (1, nil)
+        case .checkAt(let time): (0, time.millis)
+        case .stop: (0, nil)
         }
     }
 

@@ -54,7 +54,7 @@ struct MetricsTests {
             #expect(Self.sample(text, "shroff_webhook_attempts_total", #"outcome="delivered""#) == 1)
             #expect(Self.sample(text, "shroff_webhook_attempt_duration_seconds_count", "") == 1)
             #expect(text.contains("shroff_reconciliation_checks_total"))
-            for alert in ["payment_conflict", "refund_conflict", "paid_after_expiry"] {
+            for alert in ["payment_conflict", "refund_conflict", "paid_after_expiry", "paid_after_cancel"] {
                 #expect(Self.sample(text, "shroff_operator_alerts_total", #"alert="\#(alert)""#) == 0)
             }
             // The outbox, read from the database: the one event was delivered, nothing waits.

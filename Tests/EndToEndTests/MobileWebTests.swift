@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Crypto
 import Foundation
 import ShroffApp
@@ -82,7 +83,11 @@ struct MobileWebTests {
             let orderID = try #require(created.data["order_id"] as? String)
             let nextAction = try #require(created.data["next_action"] as? [String: Any])
             #expect(nextAction["type"] as? String == "redirect")
-            let redirect = try #require(nextAction["url"] as? String)
+            let checkoutLink = try #require(nextAction["url"] as? String)
+            #expect(checkoutLink.hasPrefix(server.gatewayURL + "/checkout/h5/\(orderID)?sig="))
+            let opened = try await Self.openCheckout(checkoutLink)
+            #expect(opened.status == 303)
+            let redirect = try #require(opened.location)
             #expect(redirect.hasPrefix(server.sandboxURL + "/gateway.do?"))
             let parameters = try Self.parameters(redirect)
             #expect(parameters["service"] == "create_forex_trade_wap")
@@ -117,6 +122,129 @@ struct MobileWebTests {
             #expect(refund.code == 0, "\(refund.body)")
             #expect(refund.data["status"] as? String == "SUCCEEDED")
             #expect(try await server.api("pa/payment_intents/query", token: token, #"{"order_id":"\#(orderID)"}"#).data["refunded_amount"] as? String == "0.4")
+        }
+    }
+
+    /// Follows a checkout link as a browser's first request would, without following its redirect.
+    static func openCheckout(_ url: String) async throws -> (status: Int, location: String?, body: String) {
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
+        do {
+            let response = try await client.execute(HTTPClientRequest(url: url), timeout: .seconds(30))
+            let body = String(buffer: try await response.body.collect(upTo: 1 << 20))
+            try await client.shutdown()
+            return (Int(response.status.code), response.headers.first(name: "location"), body)
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+    }
+
+    @Test("a cancelled H5 intent's checkout link is refused (410, a page, no redirect) and no trade is opened at the provider")
+    func cancelledLinkIsRefused() async throws {
+        try await Running.with { server in
+            let token = try await server.login()
+            let created = try await server.api("pa/payment_intents/create", token: token, Self.seed003Request())
+            let orderID = try #require(created.data["order_id"] as? String, "\(created.body)")
+            let link = try #require((created.data["next_action"] as? [String: Any])?["url"] as? String)
+            let cancelled = try await server.api("pa/payment_intents/cancel", token: token, #"{"order_id":"\#(orderID)"}"#)
+            #expect(cancelled.data["status"] as? String == "CANCELLED", "\(cancelled.body)")
+
+            let opened = try await Self.openCheckout(link)
+            #expect(opened.status == 410)
+            #expect(opened.location == nil)
+            #expect(opened.body.contains("no longer available"))
+            let trade = try await server.send(.GET, "\(server.sandboxURL)/sandbox/v1/wap/trades/\(orderID)")
+            #expect(trade.status == 404, "\(trade.body)")
+
+            // A link with another signature is not one of the gateway's.
+            let forged = try await Self.openCheckout(link.replacingOccurrences(of: "sig=", with: "sig=0"))
+            #expect(forged.status == 404)
+        }
+    }
+
+    @Test("the redirect's timeout_rule never outlives the intent; too little time left is refused", arguments: [(3700, "1h"), (1000, "15m"), (200, nil)] as [(Int, String?)])
+    func timeoutRuleWithinExpiry(expireInSeconds: Int, rule: String?) async throws {
+        try await Running.with { server in
+            let token = try await server.login()
+            let body = Self.seed003Request().replacingOccurrences(of: "\"description\"", with: "\"expire_in_seconds\": \(expireInSeconds), \"description\"")
+            let created = try await server.api("pa/payment_intents/create", token: token, body)
+            let link = try #require((created.data["next_action"] as? [String: Any])?["url"] as? String, "\(created.body)")
+            let rfc3339 = ISO8601DateFormatter()
+            rfc3339.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+            let expiresAt = try #require((created.data["expires_at"] as? String).flatMap(rfc3339.date(from:)))
+            let issued = Date()
+            let opened = try await Self.openCheckout(link)
+            guard let rule else {
+                #expect(opened.status == 410)
+                return
+            }
+            #expect(opened.status == 303)
+            let parameters = try Self.parameters(try #require(opened.location))
+            #expect(parameters["timeout_rule"] == rule)
+            let minutes = ["1h": 60, "15m": 15][rule] ?? 0
+            #expect(issued.addingTimeInterval(TimeInterval(minutes * 60)) <= expiresAt)
+            // The trade the shopper opens with it closes before the intent expires.
+            #expect(try await server.send(.GET, try #require(opened.location)).status == 200)
+            #expect(try await Self.sandboxTrade(server, parameters["out_trade_no"] ?? "")["timeout_rule"] as? String == rule)
+        }
+    }
+
+    @Test("a WAP URL issued before the cancel and paid afterwards is found, refunded in full at the provider, alerted and webhooked", arguments: [false, true])
+    func paidAfterCancelIsRefunded(notificationLost: Bool) async throws {
+        try await WebhookTests.withReceiver(adjust: LifecycleTests.fast) { server, receiver, url in
+            let token = try await server.login()
+            let body = Self.seed003Request(amount: "2").replacingOccurrences(of: "https://put_your_site_here/example_url", with: url)
+            let created = try await server.api("pa/payment_intents/create", token: token, body)
+            let orderID = try #require(created.data["order_id"] as? String, "\(created.body)")
+            let link = try #require((created.data["next_action"] as? [String: Any])?["url"] as? String)
+            // The shopper's browser gets the WAP URL but has not reached the provider yet.
+            let wapURL = try #require(try await Self.openCheckout(link).location)
+            let cancelled = try await server.api("pa/payment_intents/cancel", token: token, #"{"order_id":"\#(orderID)"}"#)
+            #expect(cancelled.data["status"] as? String == "CANCELLED", "\(cancelled.body)")
+            #expect(try await Self.openCheckout(link).status == 410)
+
+            if notificationLost {
+                try await LifecycleTests.control(server, #"{"operation":"trade_status_sync","fault":"suppress","count":1}"#)
+            }
+            #expect(try await server.send(.GET, wapURL).status == 200)
+            let paid = try await server.send(
+                .POST, "\(server.sandboxURL)/sandbox/v1/payments/simulate", headers: [("Content-Type", "application/json")],
+                body: #"{"out_trade_no":"\#(orderID)","outcome":"success"}"#
+            )
+            #expect(paid.status == 200, "\(paid.body)")
+
+            let refundQuery = #"{"merchant_refund_id":"auto:\#(orderID)"}"#
+            let deadline = ContinuousClock.now + .seconds(20)
+            var refund = try await server.api("pa/refunds/query", token: token, refundQuery)
+            while refund.data["status"] as? String != "SUCCEEDED", ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(100))
+                refund = try await server.api("pa/refunds/query", token: token, refundQuery)
+            }
+            #expect(refund.data["status"] as? String == "SUCCEEDED", "\(refund.body)")
+            #expect(refund.data["amount"] as? String == "2")
+            #expect(refund.data["reason"] as? String == "PAID_AFTER_CANCEL")
+
+            let intent = try await server.api("pa/payment_intents/query", token: token, #"{"order_id":"\#(orderID)"}"#)
+            #expect(intent.data["status"] as? String == "CANCELLED")
+            #expect(intent.data["paid_after_cancel"] as? Bool == true)
+            #expect(intent.data["refunded_amount"] as? String == "2")
+
+            let trade = try await Self.sandboxTrade(server, orderID)
+            #expect(trade["status"] as? String == "TRADE_FINISHED")
+            #expect((trade["refunds"] as? [Any])?.count == 1)
+            #expect(trade["refunded_amount"] as? String == "2.00")
+            if notificationLost { #expect(trade["notification_attempts"] as? Int == 0) }
+
+            let metrics = try await server.send(.GET, "\(server.gatewayURL)/metrics").body
+            #expect(MetricsTests.sample(metrics, "shroff_operator_alerts_total", #"alert="paid_after_cancel""#) == 1)
+            #expect(MetricsTests.sample(metrics, "shroff_operator_alerts_total", #"alert="payment_conflict""#) == 0)
+
+            let webhooks = await receiver.waitFor(2)
+            #expect(webhooks.map { $0.json["notify_type"] as? String } == ["payment_cancelled", "refund_success"])
+            let refunded = try #require(webhooks.last?.json["data"] as? [String: Any])
+            #expect(refunded["merchant_refund_id"] as? String == "auto:\(orderID)")
+            #expect(refunded["refund_amount"] as? String == "2")
+            _ = try WebhookVerifier(secret: server.credentials.webhookSecret).verify(body: try #require(webhooks.last).body, headers: try #require(webhooks.last).headers)
         }
     }
 

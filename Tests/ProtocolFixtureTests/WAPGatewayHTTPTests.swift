@@ -427,7 +427,8 @@ struct WAPGatewayHTTPTests {
             let client = WAPClient(
                 configuration: WAPConfiguration(
                     gatewayURL: server.gatewayURL, partner: WAPFixture.partner, signType: signTypeValue,
-                    notifyURL: server.notifyURL, defaultReturnURL: "https://m.shop.example.com/complete"
+                    notifyURL: server.notifyURL, defaultReturnURL: "https://m.shop.example.com/complete",
+                    checkoutLinks: WAPCheckoutLinks(baseURL: "https://pay.example.com", key: Array(repeating: 7, count: 32))
                 ),
                 logger: Fixture.logger
             )
@@ -442,7 +443,14 @@ struct WAPGatewayHTTPTests {
                 Issue.record("startPayment did not ask for the shopper")
                 return
             }
-            let page = try await server.send(.GET, action.url)
+            // The merchant gets the gateway's checkout link; the WAP URL is signed when the shopper follows it.
+            #expect(action.url.hasPrefix("https://pay.example.com/checkout/h5/\(intent.orderID)?sig="))
+            // 15 minutes remain: the longest rule within them is 15m; with 14:59 left it is 10m; under 5 minutes, none.
+            let link = try #require(try client.tradeLink(for: intent, now: now))
+            #expect(link.closesAt == now.addingTimeInterval(900))
+            #expect(try client.tradeLink(for: intent, now: now.addingTimeInterval(1))?.url.contains("timeout_rule=10m") == true)
+            #expect(try client.tradeLink(for: intent, now: now.addingTimeInterval(601)) == nil)
+            let page = try await server.send(.GET, link.url)
             #expect(page.pageErrorCode == nil, "\(page.pageErrorCode ?? "")")
             #expect(page.text.contains("HKD 10.50") && page.text.contains("支付宝"))
             #expect(try await server.inspect(intent.orderID).json["timeout_rule"] as? String == "15m")

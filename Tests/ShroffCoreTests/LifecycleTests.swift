@@ -49,6 +49,26 @@ struct LifecycleTests {
         #expect(kind(PaymentStateMachine.transition(Self.intent(.succeeded), on: cancel)) == "conflict")
     }
 
+    /// What each change does to the provider checks (the watch for a payment after the cancel).
+    @Test func providerCheckChanges() {
+        let now = Self.t0.addingTimeInterval(10)
+        var linked = Self.intent(.pending)
+        linked.tradeLinkClosesAt = Self.t0.addingTimeInterval(30)
+        var linkedCancelled = linked
+        linkedCancelled.status = .cancelled
+        var paidLate = linkedCancelled
+        paidLate.latePaymentTime = now
+        var unlinkedPaidLate = Self.intent(.cancelled)
+        unlinkedPaidLate.latePaymentTime = now
+        #expect(ProviderCheckChange.between(Self.intent(.pending), linked, now: now) == .keep)
+        #expect(ProviderCheckChange.between(linked, linkedCancelled, now: now) == .checkAt(now))
+        #expect(ProviderCheckChange.between(Self.intent(.pending), Self.intent(.cancelled), now: now) == .stop)
+        #expect(ProviderCheckChange.between(Self.intent(.pending), Self.intent(.succeeded), now: now) == .stop)
+        #expect(ProviderCheckChange.between(linkedCancelled, paidLate, now: now) == .checkAt(now.addingTimeInterval(ProviderCheckChange.latePaymentBackupDelay)))
+        #expect(ProviderCheckChange.between(Self.intent(.cancelled), unlinkedPaidLate, now: now) == .checkAt(now.addingTimeInterval(ProviderCheckChange.latePaymentBackupDelay)))
+        #expect(ProviderCheckChange.between(linkedCancelled, linkedCancelled, now: now) == .keep)
+    }
+
     @Test func cancelRecordsItsReason() {
         guard case .apply(let next, _) = PaymentStateMachine.transition(Self.intent(.pending), on: .cancelConfirmed(reason: "EXPIRED")) else {
             Issue.record("not applied")
@@ -89,13 +109,16 @@ struct LifecycleTests {
         let events: [PaymentEvent] = [
             .providerSucceeded(payTime: Self.t0, wallet: nil, settleCurrency: nil), .providerFailed(code: "X"),
             .providerAwaitingShopper(NextAction(type: .redirect, url: "u"), providerPaymentID: nil), .cancelConfirmed(reason: "R"),
+            .tradeLinkIssued(at: Self.t0, closesAt: Self.t0.addingTimeInterval(30)),
         ]
         for status in PaymentStatus.allCases {
             for event in events {
                 if case .apply(let next, _) = PaymentStateMachine.transition(Self.intent(status), on: event) {
-                    // PENDING → SUCCEEDED | CANCELLED, nothing else, ever.
-                    #expect(status == .pending, "a final intent changed: \(status) on \(event)")
-                    #expect(next.status != .pending || next.nextAction != nil)
+                    // PENDING → SUCCEEDED | CANCELLED, nothing else, ever; a final intent only records
+                    // a payment made after its cancel, keeping its status.
+                    #expect(status == .pending || next.status == status, "a final intent changed: \(status) on \(event)")
+                    #expect(status == .pending || next.latePaymentTime != nil, "a final intent changed: \(status) on \(event)")
+                    #expect(next.status != .pending || next.nextAction != nil || next.tradeLinkClosesAt != nil)
                 }
             }
         }

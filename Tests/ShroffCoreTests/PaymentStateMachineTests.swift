@@ -86,10 +86,71 @@ struct PaymentStateMachineTests {
         }
     }
 
-    @Test("CANCELLED + succeeded → conflict (nothing changes, the operator must look)")
-    func cancelledSucceeded() {
-        guard case .conflict = PaymentStateMachine.transition(sampleIntent(status: .cancelled), on: succeeded) else {
-            Issue.record("expected conflict"); return
+    @Test("CANCELLED + succeeded → apply, still CANCELLED, the late payment recorded, no webhook")
+    func cancelledSucceeded() throws {
+        guard case .apply(let next, let notification) = PaymentStateMachine.transition(sampleIntent(status: .cancelled), on: succeeded) else {
+            Issue.record("expected apply"); return
+        }
+        #expect(next.status == .cancelled)
+        #expect(notification == nil)
+        #expect(next.latePaymentTime == payTime)
+        #expect(next.payTime == nil)
+        #expect(next.holdsMoney)
+    }
+
+    @Test("CANCELLED with a late payment + succeeded → ignore")
+    func cancelledPaidSucceeded() {
+        var intent = sampleIntent(status: .cancelled)
+        intent.latePaymentTime = payTime
+        guard case .ignore = PaymentStateMachine.transition(intent, on: succeeded) else {
+            Issue.record("expected ignore"); return
+        }
+    }
+
+    @Test("PENDING + tradeLinkIssued → apply, still PENDING, the link's closing time recorded, no webhook")
+    func pendingTradeLinkIssued() throws {
+        let intent = sampleIntent()
+        let closesAt = intent.expiresAt.addingTimeInterval(-60)
+        guard case .apply(let next, let notification) = PaymentStateMachine.transition(intent, on: .tradeLinkIssued(at: intent.createTime, closesAt: closesAt)) else {
+            Issue.record("expected apply"); return
+        }
+        #expect(next.status == .pending)
+        #expect(notification == nil)
+        #expect(next.tradeLinkClosesAt == closesAt)
+    }
+
+    @Test("PENDING with a later link + tradeLinkIssued closing earlier → apply, keeps the later closing time")
+    func pendingTradeLinkKeepsLatest() throws {
+        var intent = sampleIntent()
+        let later = intent.expiresAt.addingTimeInterval(-60)
+        intent.tradeLinkClosesAt = later
+        guard case .apply(let next, _) = PaymentStateMachine.transition(intent, on: .tradeLinkIssued(at: intent.createTime, closesAt: later.addingTimeInterval(-300))) else {
+            Issue.record("expected apply"); return
+        }
+        #expect(next.tradeLinkClosesAt == later)
+    }
+
+    @Test("PENDING + tradeLinkIssued at or after the expiry → ignore")
+    func expiredTradeLinkIssued() {
+        let intent = sampleIntent()
+        guard case .ignore = PaymentStateMachine.transition(intent, on: .tradeLinkIssued(at: intent.expiresAt, closesAt: intent.expiresAt)) else {
+            Issue.record("expected ignore"); return
+        }
+    }
+
+    @Test("PENDING + tradeLinkIssued whose trade outlives the intent → ignore")
+    func outlivingTradeLinkIssued() {
+        let intent = sampleIntent()
+        guard case .ignore = PaymentStateMachine.transition(intent, on: .tradeLinkIssued(at: intent.createTime, closesAt: intent.expiresAt.addingTimeInterval(1))) else {
+            Issue.record("expected ignore"); return
+        }
+    }
+
+    @Test("final + tradeLinkIssued → ignore", arguments: [PaymentStatus.succeeded, .cancelled])
+    func finalTradeLinkIssued(_ status: PaymentStatus) {
+        let intent = sampleIntent(status: status)
+        guard case .ignore = PaymentStateMachine.transition(intent, on: .tradeLinkIssued(at: intent.createTime, closesAt: intent.createTime.addingTimeInterval(300))) else {
+            Issue.record("expected ignore"); return
         }
     }
 
@@ -103,8 +164,9 @@ struct PaymentStateMachineTests {
     @Test("no event ever moves a final intent to another status")
     func finalIsFinal() {
         for status in [PaymentStatus.succeeded, .cancelled] {
-            for event in [succeeded, failed, awaiting] {
-                if case .apply = PaymentStateMachine.transition(sampleIntent(status: status), on: event) {
+            let link = PaymentEvent.tradeLinkIssued(at: Date(timeIntervalSince1970: 1_693_428_300), closesAt: Date(timeIntervalSince1970: 1_693_428_600))
+            for event in [succeeded, failed, awaiting, .cancelConfirmed(reason: "EXPIRED"), link] {
+                if case .apply(let next, _) = PaymentStateMachine.transition(sampleIntent(status: status), on: event), next.status != status {
                     Issue.record("\(status) changed on \(event)")
                 }
             }

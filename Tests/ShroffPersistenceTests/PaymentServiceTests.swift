@@ -1,5 +1,5 @@
 import Foundation
-import ShroffCore
+@testable import ShroffCore
 import Synchronization
 import ShroffPersistence
 import Testing
@@ -43,7 +43,11 @@ actor FakeProvider: PaymentProvider {
 
     func inquirePayment(_ intent: PaymentIntent) async throws -> ProviderPaymentState { .processing }
     func cancelPayment(_ intent: PaymentIntent) async throws -> ProviderCancelResult { .cancelled }
-    func startRefund(_ request: ProviderRefundRequest) async throws -> ProviderRefundStart { .processing(providerRefundID: nil) }
+    private(set) var refundRequests: [ProviderRefundRequest] = []
+    func startRefund(_ request: ProviderRefundRequest) async throws -> ProviderRefundStart {
+        refundRequests.append(request)
+        return .processing(providerRefundID: nil)
+    }
     func inquireRefund(_ request: ProviderRefundRequest) async throws -> ProviderRefundState { .processing }
 }
 
@@ -330,7 +334,7 @@ struct PaymentServiceTests {
         }
     }
 
-    @Test("operator alerts: a payment after expiry, a provider contradicting a cancel or a refund; none for ordinary changes")
+    @Test("operator alerts: a payment after expiry, a provider contradicting a success or a refund; none for ordinary changes")
     func operatorAlerts() async throws {
         let alerts = Mutex<[OperatorAlert]>([])
         try await ServiceFixture.with(FakeProvider(.awaitingShopper), alert: { alert in alerts.withLock { $0.append(alert) } }) { fixture in
@@ -348,12 +352,8 @@ struct PaymentServiceTests {
             #expect(paidLate.status == .succeeded)
             #expect(alerts.withLock { $0 } == [.paidAfterExpiry])
 
-            let cancelled = try await fixture.create(try seed000Request(edits: ["merchant_order_id": .string("CANCELLED-1")]))
-            _ = try await fixture.service.apply(.cancelConfirmed(reason: "MERCHANT_CANCELLED"), to: cancelled.orderID, logger: quietLogger)
-            let contradicted = try await fixture.service.apply(
-                .providerSucceeded(payTime: cancelled.createTime, wallet: nil, settleCurrency: nil), to: cancelled.orderID, logger: quietLogger
-            )
-            #expect(contradicted.status == .cancelled)
+            let contradicted = try await fixture.service.apply(.cancelConfirmed(reason: "MERCHANT_CANCELLED"), to: onTime.orderID, logger: quietLogger)
+            #expect(contradicted.status == .succeeded)
             #expect(alerts.withLock { $0 } == [.paidAfterExpiry, .paymentConflict])
 
             let refund = try await fixture.service.createRefund(
@@ -366,6 +366,75 @@ struct PaymentServiceTests {
             )
             #expect(refundContradicted.status == .succeeded)
             #expect(alerts.withLock { $0 } == [.paidAfterExpiry, .paymentConflict, .refundConflict])
+        }
+    }
+
+    @Test("AMS: a payment notified after the cancel keeps the intent CANCELLED, is refunded in full automatically once, raises paid_after_cancel")
+    func paidAfterCancelIsRefunded() async throws {
+        let alerts = Mutex<[OperatorAlert]>([])
+        try await ServiceFixture.with(FakeProvider(.awaitingShopper), alert: { alert in alerts.withLock { $0.append(alert) } }) { fixture in
+            let intent = try await fixture.create(try seed000Request())
+            let cancelled = try await fixture.service.cancel(
+                merchantUID: fixture.merchant.uid, orderID: intent.orderID, merchantOrderID: nil, logger: quietLogger
+            )
+            #expect(cancelled.status == .cancelled)
+            let payTime = intent.createTime.addingTimeInterval(5)
+            let late = try await fixture.service.apply(
+                .providerSucceeded(payTime: payTime, wallet: "ALIPAY_HK", settleCurrency: nil), to: intent.orderID, logger: quietLogger
+            )
+            #expect(late.status == .cancelled)
+            #expect(late.latePaymentTime == payTime)
+            #expect(alerts.withLock { $0 } == [.paidAfterCancel])
+            let sent = await fixture.provider.refundRequests
+            #expect(sent.count == 1)
+            #expect(sent.first?.refund.amount == intent.amount)
+            #expect(sent.first?.refund.merchantRefundID == "auto:\(intent.orderID)")
+            #expect(sent.first?.refund.reason == "PAID_AFTER_CANCEL")
+
+            // The same report again (a retried notification, an inquiry) changes nothing and refunds nothing more.
+            _ = try await fixture.service.apply(
+                .providerSucceeded(payTime: payTime, wallet: "ALIPAY_HK", settleCurrency: nil), to: intent.orderID, logger: quietLogger
+            )
+            #expect(await fixture.provider.refundRequests.count == 1)
+            #expect(alerts.withLock { $0 } == [.paidAfterCancel])
+
+            // The merchant cannot refund it a second time.
+            let refused = await gatewayError {
+                _ = try await fixture.service.createRefund(
+                    try CreateRefundRequest.validate(["order_id": .string(intent.orderID), "merchant_refund_id": .string("R-9"), "amount": .string("1")]),
+                    merchant: fixture.merchant, logger: quietLogger
+                )
+            }
+            #expect(refused?.kind == .invalidState)
+
+            let refund = try #require(sent.first?.refund)
+            let done = try await fixture.service.applyRefund(.providerSucceeded(time: payTime, providerRefundID: "RF-1"), to: refund.refundID, logger: quietLogger)
+            #expect(done.status == .succeeded)
+            let final = try #require(try await fixture.store.intent(orderID: intent.orderID))
+            #expect(final.status == .cancelled)
+            #expect(final.refundedMinorUnits == intent.amount.minorUnits)
+            #expect(try await fixture.store.webhookEvents(orderID: intent.orderID).map(\.kind) == [.paymentCancelled, .refundSuccess])
+        }
+    }
+
+    @Test("the backup check of a payment after cancel creates the automatic refund when it is missing, then ends")
+    func latePaymentBackupCheck() async throws {
+        try await ServiceFixture.with(FakeProvider(.awaitingShopper)) { fixture in
+            let intent = try await fixture.create(try seed000Request())
+            _ = try await fixture.service.apply(.cancelConfirmed(reason: "MERCHANT_CANCELLED"), to: intent.orderID, logger: quietLogger)
+            // Recorded straight in the store, as if the node died before it could refund.
+            let outcome = try await fixture.store.transition(
+                orderID: intent.orderID,
+                decide: { PaymentStateMachine.transition($0, on: .providerSucceeded(payTime: intent.createTime, wallet: nil, settleCurrency: nil)) },
+                makeEvent: { intent, kind in WebhookPayload.event(kind, for: intent, at: Date(), timestamps: hongKongTime) }
+            )
+            guard case .applied = outcome else { Issue.record("late payment not recorded: \(outcome)"); return }
+            let later = Date().addingTimeInterval(ProviderCheckChange.latePaymentBackupDelay + 1)
+            let due = try await fixture.store.claimDueIntentChecks(now: later, limit: 10, lease: .seconds(60))
+            #expect(due.map(\.item.orderID) == [intent.orderID])
+            await fixture.service.reconcile(try #require(due.first), logger: quietLogger)
+            #expect(await fixture.provider.refundRequests.map(\.refund.merchantRefundID) == ["auto:\(intent.orderID)"])
+            #expect(try await fixture.store.claimDueIntentChecks(now: later.addingTimeInterval(86400), limit: 10, lease: .seconds(60)).isEmpty)
         }
     }
 
@@ -426,7 +495,11 @@ actor SlowPayProvider: PaymentProvider {
     }
 
     func inquirePayment(_ intent: PaymentIntent) async throws -> ProviderPaymentState { .processing }
-    func startRefund(_ request: ProviderRefundRequest) async throws -> ProviderRefundStart { .processing(providerRefundID: nil) }
+    private(set) var refundRequests: [ProviderRefundRequest] = []
+    func startRefund(_ request: ProviderRefundRequest) async throws -> ProviderRefundStart {
+        refundRequests.append(request)
+        return .processing(providerRefundID: nil)
+    }
     func inquireRefund(_ request: ProviderRefundRequest) async throws -> ProviderRefundState { .processing }
 }
 

@@ -412,6 +412,9 @@ extension StoreContract {
             try await transitionsWithoutNotificationWriteNoEvent($0.store)
         },
         ContractCheck("a conflicting transition changes nothing and writes nothing") { try await conflictingTransitionChangesNothing($0.store) },
+        ContractCheck("a cancelled intent with a WAP link is watched until stopped; a payment after the cancel is refundable") {
+            try await cancelledIntentWithLinkIsWatched($0.store)
+        },
         ContractCheck("a transition of an unknown intent is notFound") { try await transitionOfUnknownIntent($0.store) },
         ContractCheck("the outbox keeps an intent's events in order") { try await outboxKeepsOrderPerIntent($0.store) },
         ContractCheck("racing transitions apply once and write one webhook") { try await racingTransitionsApplyOnce($0.store) },

@@ -145,7 +145,8 @@ enum StoreContract {
             status: .succeeded, nextAction: NextAction(type: .renderQRCode, url: "https://qr.example/code?c=1"),
             createTime: millisDate(1_700_000_000_456), expiresAt: millisDate(1_700_086_400_456), payTime: millisDate(1_700_000_123_999),
             providerPaymentID: "2023083100000001", walletUsed: "TRUEMONEY", settleCurrency: "USD", failureCode: "NONE",
-            refundedMinorUnits: 250, requestFingerprint: String(repeating: "f", count: 64)
+            refundedMinorUnits: 250, requestFingerprint: String(repeating: "f", count: 64),
+            tradeLinkClosesAt: millisDate(1_700_000_900_456), latePaymentTime: millisDate(1_700_000_950_001)
         )
         #expect(try await store.insert(full) == .inserted(full))
         #expect(try await store.intent(orderID: full.orderID) == full)
@@ -255,19 +256,66 @@ enum StoreContract {
         let intent = makeIntent(merchantUID: merchant.uid)
         _ = try await store.insert(intent)
         _ = try await store.transition(
-            orderID: intent.orderID, decide: { PaymentStateMachine.transition($0, on: .providerFailed(code: "ORDER_IS_CLOSED")) },
+            orderID: intent.orderID,
+            decide: { PaymentStateMachine.transition($0, on: .providerSucceeded(payTime: Date(), wallet: nil, settleCurrency: nil)) },
             makeEvent: makeWebhook
         )
-        let cancelled = try #require(try await store.intent(orderID: intent.orderID))
-        #expect(cancelled.status == .cancelled)
-        let paid = PaymentEvent.providerSucceeded(payTime: Date(), wallet: nil, settleCurrency: nil)
+        let paid = try #require(try await store.intent(orderID: intent.orderID))
+        #expect(paid.status == .succeeded)
+        let cancel = PaymentEvent.cancelConfirmed(reason: "MERCHANT_CANCELLED")
         let outcome = try await store.transition(
-            orderID: intent.orderID, decide: { PaymentStateMachine.transition($0, on: paid) }, makeEvent: makeWebhook
+            orderID: intent.orderID, decide: { PaymentStateMachine.transition($0, on: cancel) }, makeEvent: makeWebhook
         )
         guard case .unchanged(_, .conflict) = outcome else {
             Issue.record("expected a conflict, got \(outcome)"); return
         }
-        #expect(try await store.intent(orderID: intent.orderID) == cancelled)
+        #expect(try await store.intent(orderID: intent.orderID) == paid)
+        #expect(try await store.webhookEvents(orderID: intent.orderID).map(\.kind) == [.paymentSuccess])
+    }
+
+    /// A cancelled intent with an issued WAP link is watched (claimed for checks) until stopped; a
+    /// payment recorded after the cancel makes it refundable, and schedules its backup check.
+    static func cancelledIntentWithLinkIsWatched(_ store: any GatewayStore) async throws {
+        let merchant = try await store.createMerchant(makeMerchant())
+        let intent = makeIntent(merchantUID: merchant.uid)
+        _ = try await store.insert(intent)
+        // Leave the creation's own check out of the way.
+        _ = try await store.claimDueIntentChecks(now: intent.createTime, limit: 10, lease: .seconds(3600 * 24 * 365))
+        let closesAt = intent.expiresAt.addingTimeInterval(-600)
+        _ = try await store.transition(
+            orderID: intent.orderID, decide: { PaymentStateMachine.transition($0, on: .tradeLinkIssued(at: intent.createTime, closesAt: closesAt)) },
+            makeEvent: makeWebhook
+        )
+        #expect(try await store.intent(orderID: intent.orderID)?.tradeLinkClosesAt == closesAt)
+        _ = try await store.transition(
+            orderID: intent.orderID, decide: { PaymentStateMachine.transition($0, on: .cancelConfirmed(reason: "MERCHANT_CANCELLED")) },
+            makeEvent: makeWebhook
+        )
+        let soon = Date().addingTimeInterval(1)
+        let watched = try await store.claimDueIntentChecks(now: soon, limit: 10, lease: .seconds(60))
+        #expect(watched.map(\.item.orderID) == [intent.orderID])
+        #expect(watched.first?.item.status == .cancelled)
+        try await store.scheduleIntentCheck(orderID: intent.orderID, at: soon, checks: 2)
+        #expect(try await store.claimDueIntentChecks(now: soon, limit: 10, lease: .seconds(60)).map(\.checks) == [2])
+
+        #expect(try await store.insertRefund(makeRefund(intent, id: "R-late-1", merchantRefundID: "auto:\(intent.orderID)", minorUnits: intent.amount.minorUnits)) == .notRefundable(.cancelled))
+        let payTime = millisDate(1_700_000_100_000)
+        let outcome = try await store.transition(
+            orderID: intent.orderID,
+            decide: { PaymentStateMachine.transition($0, on: .providerSucceeded(payTime: payTime, wallet: nil, settleCurrency: nil)) },
+            makeEvent: makeWebhook
+        )
+        guard case .applied(let late, nil) = outcome else { Issue.record("expected applied without webhook, got \(outcome)"); return }
+        #expect(late.status == .cancelled && late.latePaymentTime == payTime)
+        #expect(try await store.intent(orderID: intent.orderID) == late)
+        let backup = soon.addingTimeInterval(ProviderCheckChange.latePaymentBackupDelay + 5)
+        #expect(try await store.claimDueIntentChecks(now: backup, limit: 10, lease: .seconds(60)).map(\.item.orderID) == [intent.orderID])
+        guard case .inserted = try await store.insertRefund(makeRefund(intent, id: "R-late-1", merchantRefundID: "auto:\(intent.orderID)", minorUnits: intent.amount.minorUnits)) else {
+            Issue.record("a payment made after the cancel must be refundable"); return
+        }
+        try await store.stopIntentChecks(orderID: intent.orderID)
+        try await store.scheduleIntentCheck(orderID: intent.orderID, at: backup, checks: 3)
+        #expect(try await store.claimDueIntentChecks(now: backup.addingTimeInterval(86400 * 365), limit: 10, lease: .seconds(60)).isEmpty)
         #expect(try await store.webhookEvents(orderID: intent.orderID).map(\.kind) == [.paymentCancelled])
     }
 
