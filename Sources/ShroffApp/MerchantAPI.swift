@@ -198,7 +198,7 @@ struct IntentAnswer: Encodable {
         payTime = intent.payTime.map(timestamps.string(from:))
         refundedAmount = Money(minorUnits: intent.refundedMinorUnits, currency: intent.amount.currency).decimalString
         paymentMethod = intent.walletUsed
-        settleCurrency = intent.settleCurrency
+        settleCurrency = intent.answeredSettleCurrency
         failureCode = intent.failureCode
         paidAfterExpiry = intent.payTime.map { $0 > intent.expiresAt } == true ? true : nil
         paidAfterCancel = intent.latePaymentTime == nil ? nil : true

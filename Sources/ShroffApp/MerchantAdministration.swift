@@ -6,13 +6,19 @@ import ShroffCore
 public enum MerchantAdministration {
     /// Creates a merchant in the configured database (also while the server runs) and returns its
     /// credentials, which exist in clear only in this answer.
-    public static func create(name: String, h5Domain: String?, configuration: GatewayConfiguration, logger: Logger) async throws -> MerchantCredentials {
+    public static func create(
+        name: String, h5Domain: String?, settlementCurrency: String? = nil,
+        configuration: GatewayConfiguration, logger: Logger
+    ) async throws -> MerchantCredentials {
         try await DatabaseConnection.with(configuration: configuration, logger: logger) { database in
-            try await create(name: name, h5Domain: h5Domain, in: database.store)
+            try await create(name: name, h5Domain: h5Domain, settlementCurrency: settlementCurrency, in: database.store)
         }
     }
 
-    static func create(name: String, h5Domain: String?, in store: any MerchantStore) async throws -> MerchantCredentials {
+    static func create(
+        name: String, h5Domain: String?, settlementCurrency: String? = nil, in store: any MerchantStore
+    ) async throws -> MerchantCredentials {
+        let settlementCurrency = settlementCurrency ?? Merchant.standardSettlementCurrency
         let trimmed = name.trimmingCharacters(in: .whitespaces)
         guard !trimmed.isEmpty, trimmed.count <= 128 else {
             throw ConfigurationError(description: "--name: 1 to 128 characters")
@@ -20,7 +26,12 @@ public enum MerchantAdministration {
         if let h5Domain, !isDomain(h5Domain) {
             throw ConfigurationError(description: "--h5-domain: expected a host name such as shop.example.com")
         }
-        let (merchant, apiKey) = MerchantFactory.make(name: trimmed, h5Domain: h5Domain, now: Date())
+        guard Currency(code: settlementCurrency) != nil else {
+            throw ConfigurationError(description: "--settlement-currency: expected an ISO 4217 code such as HKD")
+        }
+        let (merchant, apiKey) = MerchantFactory.make(
+            name: trimmed, h5Domain: h5Domain, settlementCurrency: settlementCurrency, now: Date()
+        )
         let saved = try await store.createMerchant(merchant)
         return MerchantCredentials(clientID: saved.clientID, apiKey: apiKey, webhookSecret: saved.webhookSecret, uid: saved.uid)
     }

@@ -15,11 +15,14 @@ public struct Merchant: Sendable, Equatable {
     /// The secret replaced by the last rotation, still used to sign until `previousWebhookSecretExpiresAt`.
     public var previousWebhookSecret: String?
     public var previousWebhookSecretExpiresAt: Date?
+    /// Where an intent that names no settlement currency settles (seed 000); HKD unless set.
+    public var defaultSettlementCurrency: String
 
     public init(
         uid: Int64, name: String, clientID: String, apiKeyHash: String, webhookSecret: String,
         h5Domain: String?, defaultNotifyURL: String?, createdAt: Date,
-        previousWebhookSecret: String? = nil, previousWebhookSecretExpiresAt: Date? = nil
+        previousWebhookSecret: String? = nil, previousWebhookSecretExpiresAt: Date? = nil,
+        defaultSettlementCurrency: String = Merchant.standardSettlementCurrency
     ) {
         self.uid = uid
         self.name = name
@@ -31,7 +34,10 @@ public struct Merchant: Sendable, Equatable {
         self.createdAt = createdAt
         self.previousWebhookSecret = previousWebhookSecret
         self.previousWebhookSecretExpiresAt = previousWebhookSecretExpiresAt
+        self.defaultSettlementCurrency = defaultSettlementCurrency
     }
+
+    public static let standardSettlementCurrency = "HKD"
 
     /// The secrets webhooks are signed with at `now`: the current one, and the previous one during
     /// its grace period.
@@ -67,13 +73,16 @@ public struct MerchantCredentials: Sendable, Codable, Equatable {
 
 public enum MerchantFactory {
     /// Makes a merchant with fresh credentials. `uid` is assigned by the store.
-    public static func make(name: String, h5Domain: String?, now: Date) -> (Merchant, apiKey: String) {
+    public static func make(
+        name: String, h5Domain: String?, settlementCurrency: String = Merchant.standardSettlementCurrency, now: Date
+    ) -> (Merchant, apiKey: String) {
         let clientID = "mch_" + randomHex(bytes: 12)
         let apiKey = "sk_" + randomHex(bytes: 32)
         let webhookSecret = newWebhookSecret()
         let merchant = Merchant(
             uid: 0, name: name, clientID: clientID, apiKeyHash: hashAPIKey(apiKey), webhookSecret: webhookSecret,
-            h5Domain: h5Domain?.lowercased(), defaultNotifyURL: nil, createdAt: now
+            h5Domain: h5Domain?.lowercased(), defaultNotifyURL: nil, createdAt: now,
+            defaultSettlementCurrency: settlementCurrency
         )
         return (merchant, apiKey)
     }

@@ -129,4 +129,11 @@ public struct PaymentIntent: Sendable, Equatable {
     /// The `merchant_refund_id` of the automatic refund of a payment made after the cancel: the colon
     /// is refused in merchants' own ids, so it can never collide with one.
     public var latePaymentRefundID: String { "auto:" + orderID }
+
+    /// The settlement currency the query and the webhooks both answer: the provider's figure once
+    /// reported, else the one requested or the merchant's default (set at creation). Intents stored
+    /// before merchants had a default fall back to the requested or the order currency.
+    public var answeredSettleCurrency: String {
+        settleCurrency ?? method.settlementCurrency ?? amount.currency.code
+    }
 }

@@ -51,6 +51,9 @@ public struct PaymentService: Sendable {
             notifyURL: request.notifyURL, returnURL: request.returnURL, method: request.method,
             createTime: createTime,
             expiresAt: createTime.addingTimeInterval(TimeInterval(request.expireInSeconds ?? defaultExpirySeconds)),
+            // Seed 000: no settlement currency named means the merchant's default one, until the
+            // provider reports the currency it actually settles in.
+            settleCurrency: request.method.settlementCurrency ?? merchant.defaultSettlementCurrency,
             requestFingerprint: request.fingerprint,
             firstCheckAt: createTime.addingTimeInterval(reconciliation.first.timeInterval)
         )
@@ -250,7 +253,7 @@ public enum WebhookPayload {
         var data = intentFields(intent, timestamps: timestamps)
         switch kind {
         case .paymentSuccess:
-            data["settle_currency"] = .string(intent.settleCurrency ?? intent.method.settlementCurrency ?? intent.amount.currency.code)
+            data["settle_currency"] = .string(intent.answeredSettleCurrency)
             data["pay_time"] = .string(timestamps.string(from: intent.payTime ?? time))
         case .paymentCancelled:
             data["cancel_time"] = .string(timestamps.string(from: time))

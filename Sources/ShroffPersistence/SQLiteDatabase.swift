@@ -253,5 +253,9 @@ enum SQLiteMigrations {
             "ALTER TABLE payment_intents ADD COLUMN trade_link_closes_at INTEGER",
             "ALTER TABLE payment_intents ADD COLUMN late_payment_time INTEGER",
         ]),
+        // Seed 000: an intent without a settlement currency settles in the merchant's default one.
+        Migration(version: 5, statements: [
+            "ALTER TABLE merchants ADD COLUMN default_settlement_currency TEXT NOT NULL DEFAULT 'HKD'",
+        ]),
     ]
 }

@@ -21,13 +21,16 @@ public struct SQLiteStore: MerchantStore, PaymentIntentStore, SecretStore, Datab
         try await database.transaction { connection in
             _ = try await connection.query(
                 """
-                INSERT INTO merchants (name, client_id, api_key_hash, webhook_secret, h5_domain, default_notify_url, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO merchants (
+                    name, client_id, api_key_hash, webhook_secret, h5_domain, default_notify_url, created_at,
+                    default_settlement_currency
+                )
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """,
                 [
                     .text(merchant.name), .text(merchant.clientID), .text(merchant.apiKeyHash),
                     .text(merchant.webhookSecret), .optionalText(merchant.h5Domain),
-                    .optionalText(merchant.defaultNotifyURL), .millis(merchant.createdAt),
+                    .optionalText(merchant.defaultNotifyURL), .millis(merchant.createdAt), .text(merchant.defaultSettlementCurrency),
                 ]
             )
             var saved = merchant
@@ -61,7 +64,8 @@ public struct SQLiteStore: MerchantStore, PaymentIntentStore, SecretStore, Datab
             h5Domain: row.optionalText("h5_domain"), defaultNotifyURL: row.optionalText("default_notify_url"),
             createdAt: try row.date("created_at"),
             previousWebhookSecret: row.optionalText("previous_webhook_secret"),
-            previousWebhookSecretExpiresAt: row.optionalDate("previous_webhook_secret_expires_at")
+            previousWebhookSecretExpiresAt: row.optionalDate("previous_webhook_secret_expires_at"),
+            defaultSettlementCurrency: try row.text("default_settlement_currency")
         )
     }
 

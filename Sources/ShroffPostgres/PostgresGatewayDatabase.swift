@@ -295,5 +295,8 @@ enum PostgresMigrations {
             "ALTER TABLE payment_intents ADD COLUMN trade_link_closes_at BIGINT",
             "ALTER TABLE payment_intents ADD COLUMN late_payment_time BIGINT",
         ]),
+        Migration(version: 5, statements: [
+            "ALTER TABLE merchants ADD COLUMN default_settlement_currency TEXT NOT NULL DEFAULT 'HKD'",
+        ]),
     ]
 }

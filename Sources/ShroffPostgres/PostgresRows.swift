@@ -61,7 +61,8 @@ enum Rows {
             h5Domain: try columns.optionalText("h5_domain"), defaultNotifyURL: try columns.optionalText("default_notify_url"),
             createdAt: try columns.date("created_at"),
             previousWebhookSecret: try columns.optionalText("previous_webhook_secret"),
-            previousWebhookSecretExpiresAt: try columns.optionalDate("previous_webhook_secret_expires_at")
+            previousWebhookSecretExpiresAt: try columns.optionalDate("previous_webhook_secret_expires_at"),
+            defaultSettlementCurrency: try columns.text("default_settlement_currency")
         )
     }
 

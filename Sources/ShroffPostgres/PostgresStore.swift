@@ -44,9 +44,11 @@ public struct PostgresStore: MerchantStore, PaymentIntentStore, SecretStore, Dat
 
     public func createMerchant(_ merchant: Merchant) async throws -> Merchant {
         let rows = try await rows("""
-            INSERT INTO merchants (name, client_id, api_key_hash, webhook_secret, h5_domain, default_notify_url, created_at)
+            INSERT INTO merchants (
+                name, client_id, api_key_hash, webhook_secret, h5_domain, default_notify_url, created_at, default_settlement_currency
+            )
             VALUES (\(merchant.name), \(merchant.clientID), \(merchant.apiKeyHash), \(merchant.webhookSecret),
-                    \(merchant.h5Domain), \(merchant.defaultNotifyURL), \(merchant.createdAt.millis))
+                    \(merchant.h5Domain), \(merchant.defaultNotifyURL), \(merchant.createdAt.millis), \(merchant.defaultSettlementCurrency))
             RETURNING uid
             """)
         guard let uid = try rows.first.map({ try Columns($0).int64("uid") }) else { throw StoredDataError(column: "merchants.uid") }

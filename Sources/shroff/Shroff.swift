@@ -58,12 +58,18 @@ struct Merchants: AsyncParsableCommand {
         @Option(name: .customLong("h5-domain"), help: "The domain the merchant's mobile pages (return_url) live on.")
         var h5Domain: String?
 
+        @Option(
+            name: .customLong("settlement-currency"),
+            help: "Where payments settle when a request names no settlement currency (ISO 4217; default HKD)."
+        )
+        var settlementCurrency: String?
+
         func run() async throws {
             var logger = makeLogger("shroff")
             logger.logLevel = .warning
             let configuration = try GatewayConfiguration.fromEnvironment(ProcessInfo.processInfo.environment)
             let credentials = try await MerchantAdministration.create(
-                name: name, h5Domain: h5Domain, configuration: configuration, logger: logger
+                name: name, h5Domain: h5Domain, settlementCurrency: settlementCurrency, configuration: configuration, logger: logger
             )
             Console.write(try MerchantAdministration.json(credentials))
         }

@@ -108,9 +108,10 @@ struct Running {
     }
 
     /// `shroff merchants create` against the running server's database.
-    func createMerchant(name: String, h5Domain: String? = nil) async throws -> MerchantCredentials {
+    func createMerchant(name: String, h5Domain: String? = nil, settlementCurrency: String? = nil) async throws -> MerchantCredentials {
         try await MerchantAdministration.create(
-            name: name, h5Domain: h5Domain, configuration: configuration, logger: Logger(label: "e2e")
+            name: name, h5Domain: h5Domain, settlementCurrency: settlementCurrency, configuration: configuration,
+            logger: Logger(label: "e2e")
         )
     }
 

@@ -83,6 +83,32 @@ struct SeedFidelityTests {
         }
     }
 
+    @Test("settle_currency: the merchant's default when none is named, the same in the query and the webhook")
+    func settleCurrency() async throws {
+        try await WebhookTests.withReceiver { server, receiver, url in
+            let merchant = try await server.createMerchant(name: "SGD shop", settlementCurrency: "SGD")
+            let token = try await server.login(merchant)
+            let created = try await server.api(
+                "pa/payment_intents/create", token: token,
+                seed001Request().replacingOccurrences(of: "https://put_your_site_here/example_url", with: url)
+            )
+            let orderID = try #require(created.data["order_id"] as? String, "\(created.body)")
+            #expect(created.data["settle_currency"] as? String == "SGD")
+            _ = try await server.simulate(paymentRequestID: orderID, outcome: "success")
+            let paid = try await server.awaitFinal(orderID: orderID, token: token)
+            #expect(paid.data["status"] as? String == "SUCCEEDED")
+            let delivered = await receiver.waitFor(1)
+            let event = try #require(delivered.first?.json["data"] as? [String: Any])
+            #expect(event["settle_currency"] as? String == paid.data["settle_currency"] as? String)
+            #expect(event["settle_currency"] as? String != nil)
+
+            // A merchant created without one settles in HKD.
+            let standard = try await server.login()
+            let other = try await server.api("pa/payment_intents/create", token: standard, seed000Request())
+            #expect(other.data["settle_currency"] as? String == "HKD")
+        }
+    }
+
     @Test("PAYMENT_PENDING and PAYMENT_RESULT with status U are acknowledged and change nothing")
     func pendingNotificationsAcknowledged() async throws {
         try await Running.with { server in

@@ -24,6 +24,7 @@ enum StoreContract {
         let created = try await store.createMerchant(makeMerchant(name: "Lookup", clientID: "mch_lookup", h5Domain: "shop.example"))
         var bare = makeMerchant(name: "Bare", clientID: "mch_bare", h5Domain: nil)
         bare.defaultNotifyURL = nil
+        bare.defaultSettlementCurrency = "SGD"
         let other = try await store.createMerchant(bare)
 
         #expect(try await store.merchant(clientID: "mch_lookup") == created)
@@ -32,6 +33,8 @@ enum StoreContract {
         #expect(try await store.merchant(uid: other.uid) == other)
         #expect(try await store.merchant(uid: other.uid)?.h5Domain == nil)
         #expect(try await store.merchant(uid: other.uid)?.defaultNotifyURL == nil)
+        #expect(try await store.merchant(uid: other.uid)?.defaultSettlementCurrency == "SGD")
+        #expect(try await store.merchant(uid: created.uid)?.defaultSettlementCurrency == "HKD")
         // Every field as given, the uid as assigned.
         var expected = makeMerchant(name: "Lookup", clientID: "mch_lookup", h5Domain: "shop.example")
         expected.uid = created.uid
