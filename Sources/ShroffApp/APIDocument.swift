@@ -113,12 +113,13 @@ enum YAMLWriter {
 
     /// Keeps the document's conventional order for the top level, alphabetical elsewhere.
     static func ordered(_ keys: Dictionary<String, JSONValue>.Keys) -> [String] {
-        let first = ["openapi", "info", "servers", "security", "tags", "paths", "components"]
+        let first = ["openapi", "info", "servers", "security", "tags", "paths", "webhooks", "components"]
         return first.filter(keys.contains) + keys.filter { !first.contains($0) }.sorted()
     }
 }
 
-/// A readable HTML reference of the document: operations with their request fields and answers.
+/// A readable HTML reference of the document: operations with their request fields and answers,
+/// then the webhook events with their headers and `data` fields.
 enum ReferencePage {
     static func render(_ document: JSONValue) -> String {
         guard case .object(let root) = document else { return "" }
@@ -137,7 +138,7 @@ enum ReferencePage {
             </style></head><body>
             <h1>\(escape(info["title"]?.stringValue ?? "API")) <small>\(escape(info["version"]?.stringValue ?? ""))</small></h1>
             <p>\(escape(info["description"]?.stringValue ?? ""))</p>
-            <p>Machine-readable: <a href="/mch-api/openapi.yaml">openapi.yaml</a> · <a href="/mch-api/openapi.json">openapi.json</a></p>
+            <p>Machine-readable: <a href="/mch-api/openapi.yaml">openapi.yaml</a> · <a href="/mch-api/openapi.json">openapi.json</a>\(root["webhooks"] == nil ? "" : ##" · <a href="#webhooks">webhook events</a>"##)</p>
             """
         let schemas = root["components"]?.objectValue?["schemas"]?.objectValue ?? [:]
         let paths = root["paths"]?.objectValue ?? [:]
@@ -172,7 +173,42 @@ enum ReferencePage {
                 html += "</div>"
             }
         }
-        return html + "</body></html>"
+        return html + webhooks(root, schemas: schemas) + "</body></html>"
+    }
+
+    /// The `webhooks` section: a list of the events, then each one's headers and `data` fields.
+    static func webhooks(_ root: [String: JSONValue], schemas: [String: JSONValue]) -> String {
+        let events = root["webhooks"]?.objectValue ?? [:]
+        guard !events.isEmpty else { return "" }
+        let parameters = root["components"]?.objectValue?["parameters"]?.objectValue ?? [:]
+        let names = events.keys.sorted()
+        var html = "<h2 id=\"webhooks\">Webhooks</h2><p>Events the gateway POSTs to your notify URL:</p><ul>"
+        for name in names {
+            let summary = events[name]?.objectValue?["post"]?.objectValue?["summary"]?.stringValue ?? ""
+            html += "<li><a href=\"#webhook-\(escape(name))\"><code>\(escape(name))</code></a> \(escape(summary))</li>"
+        }
+        html += "</ul>"
+        for name in names {
+            guard let operation = events[name]?.objectValue?["post"]?.objectValue else { continue }
+            html += "<div class=\"op\" id=\"webhook-\(escape(name))\">"
+            html += "<h2><span class=\"method\">POST</span><code>\(escape(name))</code></h2>"
+            html += "<p><b>\(escape(operation["summary"]?.stringValue ?? ""))</b> \(escape(operation["description"]?.stringValue ?? ""))</p>"
+            if let headers = operation["parameters"]?.arrayValue, !headers.isEmpty {
+                html += "<h3>Headers</h3><table>"
+                for header in headers {
+                    let (_, parameter) = resolve(header, parameters)
+                    html += "<tr><td><code>\(escape(parameter["name"]?.stringValue ?? ""))</code></td>"
+                    html += "<td>\(escape(parameter["description"]?.stringValue ?? ""))</td></tr>"
+                }
+                html += "</table>"
+            }
+            if let body = operation["requestBody"]?.objectValue?["content"]?.objectValue?["application/json"]?.objectValue?["schema"],
+               let data = resolve(body, schemas).schema["properties"]?.objectValue?["data"] {
+                html += "<h3><code>data</code></h3>" + fields(data, schemas: schemas)
+            }
+            html += "</div>"
+        }
+        return html
     }
 
     static func dataSchema(_ schema: JSONValue) -> JSONValue? {
