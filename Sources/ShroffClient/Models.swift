@@ -69,6 +69,19 @@ public struct CreatePaymentIntent: Sendable, Equatable {
 public struct NextAction: Sendable, Equatable, Codable {
     public let type: String
     public let url: String
+    /// redirect: POST when the browser must post `formFields` to `url`; nil means GET.
+    public let method: String?
+    public let formFields: [String: String]?
+    /// render_qrcode: QRCODE or BARCODE, and the provider's display hint.
+    public let codeType: String?
+    public let displayType: String?
+
+    enum CodingKeys: String, CodingKey {
+        case type, url, method
+        case formFields = "form_fields"
+        case codeType = "code_type"
+        case displayType = "display_type"
+    }
 }
 
 /// A payment intent as the gateway answers it.

@@ -67,10 +67,10 @@ public struct AMSClient: PaymentProvider {
             return .succeeded(payTime: payTime, wallet: nil, providerPaymentID: response.paymentId)
         default:
             if let form = response.redirectActionForm {
-                return .awaitingShopper(NextAction(type: .redirect, url: form.redirectUrl), providerPaymentID: response.paymentId)
+                return .awaitingShopper(try AMSActionForms.redirect(form), providerPaymentID: response.paymentId)
             }
-            if let code = response.orderCodeForm?.codeDetails.first(where: { $0.codeValueType == "QRCODE" }) {
-                return .awaitingShopper(NextAction(type: .renderQRCode, url: code.codeValue), providerPaymentID: response.paymentId)
+            if let form = response.orderCodeForm, let action = AMSActionForms.code(form) {
+                return .awaitingShopper(action, providerPaymentID: response.paymentId)
             }
             // U with no form: the outcome is unknown; the same paymentRequestId is asked again later.
             throw ProviderUnavailable(reason: "pay answered \(response.result.resultStatus)/\(response.result.resultCode) without an action form", isTransportFailure: false)

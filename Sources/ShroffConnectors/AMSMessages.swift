@@ -87,6 +87,8 @@ struct AMSPayResponse: Decodable {
     struct RedirectActionForm: Decodable {
         var method: String?
         var redirectUrl: String
+        /// With POST: the fields to post, as the provider writes them (a JSON object or `k=v&…`).
+        var parameters: String?
     }
 
     struct OrderCodeForm: Decodable {

@@ -9,7 +9,8 @@ public enum PaymentStatus: String, Sendable, Codable, CaseIterable {
     public var isFinal: Bool { self != .pending }
 }
 
-/// What the merchant must do next to let the shopper pay.
+/// What the merchant must do next to let the shopper pay, with what the provider said about how
+/// (seed 002's `redirectActionForm` and `orderCodeForm`).
 public struct NextAction: Sendable, Equatable, Codable {
     public enum Kind: String, Sendable, Codable {
         case redirect
@@ -17,11 +18,54 @@ public struct NextAction: Sendable, Equatable, Codable {
     }
 
     public let type: Kind
+    /// redirect: the page to send the shopper to; render_qrcode: the code value to show.
     public let url: String
+    /// redirect: `POST` when the browser must post `formFields` to `url`; nil means GET.
+    public var method: String?
+    /// redirect with POST: the form fields the provider asked to post.
+    public var formFields: [String: String]?
+    /// render_qrcode: `QRCODE` or `BARCODE`, when the provider says.
+    public var codeType: String?
+    /// render_qrcode: the provider's display hint (e.g. `BIGIMAGE`, `SMALLIMAGE`, `TEXT`).
+    public var displayType: String?
 
-    public init(type: Kind, url: String) {
+    public init(
+        type: Kind, url: String, method: String? = nil, formFields: [String: String]? = nil, codeType: String? = nil,
+        displayType: String? = nil
+    ) {
         self.type = type
         self.url = url
+        self.method = method
+        self.formFields = formFields
+        self.codeType = codeType
+        self.displayType = displayType
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case type, url, method
+        case formFields = "form_fields"
+        case codeType = "code_type"
+        case displayType = "display_type"
+    }
+
+    /// Everything but type and url, as stored beside them (nil when there is nothing more).
+    public var storedDetails: String? {
+        guard method != nil || formFields != nil || codeType != nil || displayType != nil else { return nil }
+        let details = NextAction(type: type, url: "", method: method, formFields: formFields, codeType: codeType, displayType: displayType)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return (try? encoder.encode(details)).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// The action as stored: its type, url and `storedDetails`.
+    public static func stored(type: Kind, url: String, details: String?) -> NextAction {
+        guard let details, let decoded = try? JSONDecoder().decode(NextAction.self, from: Data(details.utf8)) else {
+            return NextAction(type: type, url: url)
+        }
+        return NextAction(
+            type: type, url: url, method: decoded.method, formFields: decoded.formFields, codeType: decoded.codeType,
+            displayType: decoded.displayType
+        )
     }
 }
 

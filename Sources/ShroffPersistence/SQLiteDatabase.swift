@@ -257,5 +257,9 @@ enum SQLiteMigrations {
         Migration(version: 5, statements: [
             "ALTER TABLE merchants ADD COLUMN default_settlement_currency TEXT NOT NULL DEFAULT 'HKD'",
         ]),
+        // The provider's form details of a next action (POST fields, code type, display hint).
+        Migration(version: 6, statements: [
+            "ALTER TABLE payment_intents ADD COLUMN next_action_details TEXT",
+        ]),
     ]
 }

@@ -124,8 +124,8 @@ public struct SQLiteStore: MerchantStore, PaymentIntentStore, SecretStore, Datab
                     order_id, merchant_uid, merchant_order_id, amount_minor, currency, description, notify_url,
                     return_url, method, status, next_action_type, next_action_url, create_time, expires_at, pay_time,
                     provider_payment_id, wallet_used, settle_currency, failure_code, refunded_minor,
-                    request_fingerprint, updated_at, check_at, trade_link_closes_at, late_payment_time
-                ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    request_fingerprint, updated_at, check_at, trade_link_closes_at, late_payment_time, next_action_details
+                ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
                 [.text(intent.orderID), .integer(Int(intent.merchantUID)), .text(intent.merchantOrderID)]
                     + [
@@ -138,7 +138,7 @@ public struct SQLiteStore: MerchantStore, PaymentIntentStore, SecretStore, Datab
                         .optionalText(intent.settleCurrency), .optionalText(intent.failureCode),
                         .integer(Int(intent.refundedMinorUnits)), .text(intent.requestFingerprint), .millis(Date()),
                         .millis(intent.firstCheckAt ?? intent.createTime), .optionalMillis(intent.tradeLinkClosesAt),
-                        .optionalMillis(intent.latePaymentTime),
+                        .optionalMillis(intent.latePaymentTime), .optionalText(intent.nextAction?.storedDetails),
                     ]
             )
             return .inserted(intent)
@@ -187,7 +187,7 @@ public struct SQLiteStore: MerchantStore, PaymentIntentStore, SecretStore, Datab
                 """
                 UPDATE payment_intents SET status = ?, next_action_type = ?, next_action_url = ?, pay_time = ?,
                     provider_payment_id = ?, wallet_used = ?, settle_currency = ?, failure_code = ?,
-                    refunded_minor = ?, trade_link_closes_at = ?, late_payment_time = ?, updated_at = ?,
+                    refunded_minor = ?, trade_link_closes_at = ?, late_payment_time = ?, next_action_details = ?, updated_at = ?,
                     check_at = CASE WHEN ? = 1 THEN check_at ELSE ? END
                 WHERE order_id = ?
                 """,
@@ -240,7 +240,7 @@ public struct SQLiteStore: MerchantStore, PaymentIntentStore, SecretStore, Datab
             .optionalText(intent.providerPaymentID), .optionalText(intent.walletUsed),
             .optionalText(intent.settleCurrency), .optionalText(intent.failureCode),
             .integer(Int(intent.refundedMinorUnits)), .optionalMillis(intent.tradeLinkClosesAt),
-            .optionalMillis(intent.latePaymentTime),
+            .optionalMillis(intent.latePaymentTime), .optionalText(intent.nextAction?.storedDetails),
         ]
     }
 
@@ -269,7 +269,7 @@ public struct SQLiteStore: MerchantStore, PaymentIntentStore, SecretStore, Datab
         var nextAction: NextAction?
         if let type = row.optionalText("next_action_type").flatMap(NextAction.Kind.init(rawValue:)),
            let url = row.optionalText("next_action_url") {
-            nextAction = NextAction(type: type, url: url)
+            nextAction = NextAction.stored(type: type, url: url, details: row.optionalText("next_action_details"))
         }
         return PaymentIntent(
             orderID: try row.text("order_id"), merchantUID: try row.int64("merchant_uid"),

@@ -298,5 +298,8 @@ enum PostgresMigrations {
         Migration(version: 5, statements: [
             "ALTER TABLE merchants ADD COLUMN default_settlement_currency TEXT NOT NULL DEFAULT 'HKD'",
         ]),
+        Migration(version: 6, statements: [
+            "ALTER TABLE payment_intents ADD COLUMN next_action_details TEXT",
+        ]),
     ]
 }

@@ -82,7 +82,7 @@ enum Rows {
         var nextAction: NextAction?
         if let type = try columns.optionalText("next_action_type").flatMap(NextAction.Kind.init(rawValue:)),
            let url = try columns.optionalText("next_action_url") {
-            nextAction = NextAction(type: type, url: url)
+            nextAction = NextAction.stored(type: type, url: url, details: try columns.optionalText("next_action_details"))
         }
         return PaymentIntent(
             orderID: try columns.text("order_id"), merchantUID: try columns.int64("merchant_uid"),

@@ -111,7 +111,7 @@ public struct PostgresStore: MerchantStore, PaymentIntentStore, SecretStore, Dat
                     order_id, merchant_uid, merchant_order_id, amount_minor, currency, description, notify_url,
                     return_url, method, status, next_action_type, next_action_url, create_time, expires_at, pay_time,
                     provider_payment_id, wallet_used, settle_currency, failure_code, refunded_minor,
-                    request_fingerprint, updated_at, check_at, trade_link_closes_at, late_payment_time
+                    request_fingerprint, updated_at, check_at, trade_link_closes_at, late_payment_time, next_action_details
                 ) VALUES (
                     \(intent.orderID), \(intent.merchantUID), \(intent.merchantOrderID), \(intent.amount.minorUnits),
                     \(intent.amount.currency.code), \(intent.description), \(intent.notifyURL), \(intent.returnURL),
@@ -120,7 +120,7 @@ public struct PostgresStore: MerchantStore, PaymentIntentStore, SecretStore, Dat
                     \(intent.providerPaymentID), \(intent.walletUsed), \(intent.settleCurrency), \(intent.failureCode),
                     \(intent.refundedMinorUnits), \(intent.requestFingerprint), \(Date().millis),
                     \((intent.firstCheckAt ?? intent.createTime).millis), \(intent.tradeLinkClosesAt?.millis),
-                    \(intent.latePaymentTime?.millis)
+                    \(intent.latePaymentTime?.millis), \(intent.nextAction?.storedDetails)
                 )
                 ON CONFLICT (merchant_uid, merchant_order_id) DO NOTHING
                 RETURNING order_id
@@ -171,7 +171,8 @@ public struct PostgresStore: MerchantStore, PaymentIntentStore, SecretStore, Dat
                     provider_payment_id = \(next.providerPaymentID), wallet_used = \(next.walletUsed),
                     settle_currency = \(next.settleCurrency), failure_code = \(next.failureCode),
                     refunded_minor = \(next.refundedMinorUnits), trade_link_closes_at = \(next.tradeLinkClosesAt?.millis),
-                    late_payment_time = \(next.latePaymentTime?.millis), updated_at = \(Date().millis),
+                    late_payment_time = \(next.latePaymentTime?.millis), next_action_details = \(next.nextAction?.storedDetails),
+                    updated_at = \(Date().millis),
                     check_at = CASE WHEN \(check.keep) = 1 THEN check_at ELSE \(check.at) END
                 WHERE order_id = \(orderID)
                 """, on: connection)

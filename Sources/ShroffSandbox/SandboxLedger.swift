@@ -43,6 +43,10 @@ public enum MagicAmount: Sendable, Equatable {
     case silentSuccess
     /// `…54`: the pay call is rejected at once with F / RISK_REJECT.
     case riskRejected
+    /// `…55`: a cashier payment's redirect is a POST form with parameters.
+    case postRedirect
+    /// `…56`: an order code is offered as a barcode only, with a display hint.
+    case barcodeOnly
 
     public init(minorUnits: Int64) {
         switch minorUnits % 100 {
@@ -50,6 +54,8 @@ public enum MagicAmount: Sendable, Equatable {
         case 52: self = .unknownResult
         case 53: self = .silentSuccess
         case 54: self = .riskRejected
+        case 55: self = .postRedirect
+        case 56: self = .barcodeOnly
         default: self = .none
         }
     }
@@ -117,7 +123,7 @@ actor SandboxLedger {
         case .riskRejected:
             record(request, status: .fail, resultCode: "RISK_REJECT", now: now)
             return .failed(code: "RISK_REJECT", message: "The request is rejected because of the risk control.")
-        case .none, .declined, .silentSuccess:
+        case .none, .declined, .silentSuccess, .postRedirect, .barcodeOnly:
             break
         }
         if let (currency, minimum) = Self.walletMinimums[request.wallet] {

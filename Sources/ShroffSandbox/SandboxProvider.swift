@@ -105,6 +105,10 @@ public final class SandboxProvider: Sendable {
         router.get("/sandbox/cashier/:paymentID") { _, context in
             try await self.cashierPage(paymentID: context.parameters.get("paymentID") ?? "")
         }
+        // Where a POST redirect (magic amount …55) lands: the same page.
+        router.post("/sandbox/cashier/:paymentID") { _, context in
+            try await self.cashierPage(paymentID: context.parameters.get("paymentID") ?? "")
+        }
         router.get("/sandbox/qr/:paymentID") { _, context in
             try await self.qrPage(paymentID: context.parameters.get("paymentID") ?? "")
         }
@@ -202,15 +206,22 @@ public final class SandboxProvider: Sendable {
         case .awaitingShopper(let payment):
             var answer = Self.result("U", "PAYMENT_IN_PROCESS", "The payment is being processed.")
             answer.merge(Self.paymentFields(payment)) { $1 }
+            let magic = MagicAmount(minorUnits: payment.value)
             if payment.isOrderCode {
+                let codeValue = "\(configuration.publicBaseURL)/sandbox/qr/\(payment.paymentID)"
                 var form: [String: Any] = [
-                    "codeDetails": [[
-                        "codeValueType": "QRCODE", "displayType": "BIGIMAGE",
-                        "codeValue": "\(configuration.publicBaseURL)/sandbox/qr/\(payment.paymentID)",
-                    ]],
+                    "codeDetails": magic == .barcodeOnly
+                        ? [["codeValueType": "BARCODE", "displayType": "SMALLIMAGE", "codeValue": codeValue]]
+                        : [["codeValueType": "QRCODE", "displayType": "BIGIMAGE", "codeValue": codeValue]],
                 ]
                 if let expiresAt = payment.expiresAt { form["expireTime"] = Self.isoTime(expiresAt) }
                 answer["orderCodeForm"] = form
+            } else if magic == .postRedirect {
+                // The page takes the form fields posted to it (seed 002: method and parameters).
+                answer["redirectActionForm"] = [
+                    "method": "POST", "redirectUrl": "\(configuration.publicBaseURL)/sandbox/cashier/\(payment.paymentID)",
+                    "parameters": String(decoding: Self.json(["paymentId": payment.paymentID, "channel": "sandbox"]), as: UTF8.self),
+                ]
             } else {
                 answer["redirectActionForm"] = [
                     "method": "GET", "redirectUrl": "\(configuration.publicBaseURL)/sandbox/cashier/\(payment.paymentID)",

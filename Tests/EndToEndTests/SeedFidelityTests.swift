@@ -109,6 +109,40 @@ struct SeedFidelityTests {
         }
     }
 
+    @Test("the provider's forms reach the merchant: a POST redirect with its fields, a barcode with its display hint")
+    func actionForms() async throws {
+        try await Running.with { server in
+            let token = try await server.login()
+            // Magic amount …55: the cashier's redirect is a POST form.
+            let posted = try await server.api("pa/payment_intents/create", token: token, seed000Request(amount: "10.55"))
+            let action = try #require(posted.data["next_action"] as? [String: Any], "\(posted.body)")
+            #expect(action["type"] as? String == "redirect")
+            #expect(action["method"] as? String == "POST")
+            let fields = try #require(action["form_fields"] as? [String: String])
+            #expect(fields["channel"] == "sandbox")
+            #expect(fields["paymentId"] != nil)
+            let page = try await server.send(.POST, try #require(action["url"] as? String), headers: [
+                ("Content-Type", "application/x-www-form-urlencoded"),
+            ], body: fields.map { "\($0.key)=\($0.value)" }.joined(separator: "&"))
+            #expect(page.status == 200)
+            // Stored with the intent: the query answers the same action.
+            let orderID = try #require(posted.data["order_id"] as? String)
+            let queried = try await server.api("pa/payment_intents/query", token: token, #"{"order_id":"\#(orderID)"}"#)
+            #expect((queried.data["next_action"] as? [String: Any])?["form_fields"] as? [String: String] == fields)
+
+            // Magic amount …56: the order code is a barcode only.
+            let barcode = try await server.api("pa/payment_intents/create", token: token, seed001Request(amount: "10.56"))
+            let code = try #require(barcode.data["next_action"] as? [String: Any], "\(barcode.body)")
+            #expect(code["type"] as? String == "render_qrcode")
+            #expect(code["code_type"] as? String == "BARCODE")
+            #expect(code["display_type"] as? String == "SMALLIMAGE")
+            // A plain one carries no method or fields.
+            let plain = try await server.api("pa/payment_intents/create", token: token, seed000Request())
+            let plainAction = try #require(plain.data["next_action"] as? [String: Any])
+            #expect(plainAction["method"] == nil && plainAction["form_fields"] == nil)
+        }
+    }
+
     @Test("PAYMENT_PENDING and PAYMENT_RESULT with status U are acknowledged and change nothing")
     func pendingNotificationsAcknowledged() async throws {
         try await Running.with { server in

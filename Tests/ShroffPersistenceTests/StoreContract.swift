@@ -145,7 +145,9 @@ enum StoreContract {
                 channel: .aplus, flow: .cashier, wallet: "TRUEMONEY", presentmentMode: "TILE", terminalType: "APP",
                 osType: "ANDROID", settlementCurrency: "USD"
             ),
-            status: .succeeded, nextAction: NextAction(type: .renderQRCode, url: "https://qr.example/code?c=1"),
+            status: .succeeded, nextAction: NextAction(
+                type: .renderQRCode, url: "https://qr.example/code?c=1", codeType: "BARCODE", displayType: "SMALLIMAGE"
+            ),
             createTime: millisDate(1_700_000_000_456), expiresAt: millisDate(1_700_086_400_456), payTime: millisDate(1_700_000_123_999),
             providerPaymentID: "2023083100000001", walletUsed: "TRUEMONEY", settleCurrency: "USD", failureCode: "NONE",
             refundedMinorUnits: 250, requestFingerprint: String(repeating: "f", count: 64),
@@ -232,7 +234,7 @@ enum StoreContract {
         let merchant = try await store.createMerchant(makeMerchant())
         let intent = makeIntent(merchantUID: merchant.uid)
         _ = try await store.insert(intent)
-        let action = NextAction(type: .redirect, url: "https://cashier.example/pay")
+        let action = NextAction(type: .redirect, url: "https://cashier.example/pay", method: "POST", formFields: ["a": "1", "b": "2 3"])
         let awaiting = PaymentEvent.providerAwaitingShopper(action, providerPaymentID: "P-1")
 
         let first = try await store.transition(
