@@ -198,6 +198,12 @@ struct WebhookDispatcherTests {
         "http://127.0.0.1/hooks", "http://10.1.2.3/hooks", "http://169.254.169.254/latest/meta-data", "http://[::1]/hooks",
         "http://[fd00:ec2::254]/", "http://192.168.0.10/", "http://localhost:8080/", "http://metadata.google.internal/",
         "http://100.64.0.1/", "http://[::ffff:127.0.0.1]/",
+        // IPv6 forms carrying a non-public IPv4 address: IPv4-compatible, -translated, NAT64, 6to4, Teredo.
+        "http://[::127.0.0.1]/", "http://[::10.0.0.1]/", "http://[::169.254.169.254]/", "http://[::ffff:0:192.168.1.1]/",
+        "http://[64:ff9b::127.0.0.1]/", "http://[64:ff9b::a9fe:a9fe]/", "http://[64:ff9b::10.1.2.3]/",
+        "http://[64:ff9b:1::5db8:d822]/", "http://[64:ff9b:1:ffff::1]/",
+        "http://[2002:7f00:1::1]/", "http://[2002:a9fe:a9fe::]/", "http://[2002:c0a8:0101::1]/",
+        "http://[2001:0:4136:e378:8000:63bf:f5ff:fffe]/", "http://[2001:0:a00:1::5db8:d822]/",
     ])
     func privateTargets(url: String) async {
         guard case .refused = await WebhookTargetPolicy(allowPrivateTargets: false).verdict(for: url) else {
@@ -206,9 +212,14 @@ struct WebhookDispatcherTests {
         #expect(await WebhookTargetPolicy(allowPrivateTargets: true).verdict(for: url) == .allowed(connectTo: nil))
     }
 
-    @Test("a public address is allowed as it is, with no pin (no DNS is involved)")
-    func publicTarget() async {
-        #expect(await WebhookTargetPolicy(allowPrivateTargets: false).verdict(for: "https://93.184.216.34/hooks") == .allowed(connectTo: nil))
+    @Test("a public address is allowed as it is, with no pin (no DNS is involved)", arguments: [
+        "https://93.184.216.34/hooks", "https://[2606:2800:220:1:248:1893:25c8:1946]/hooks",
+        // IPv6 forms carrying a public IPv4 address (93.184.216.34).
+        "https://[::ffff:93.184.216.34]/", "https://[64:ff9b::5db8:d822]/", "https://[2002:5db8:d822::1]/",
+        "https://[2001:0:4136:e378:8000:63bf:a247:27dd]/",
+    ])
+    func publicTarget(url: String) async {
+        #expect(await WebhookTargetPolicy(allowPrivateTargets: false).verdict(for: url) == .allowed(connectTo: nil))
     }
 
     /// A resolver that gives its answers in turn, as a DNS server rebinding a name would.
