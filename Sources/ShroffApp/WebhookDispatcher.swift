@@ -156,7 +156,7 @@ struct WebhookDispatcher: Service {
         let clock = ContinuousClock.now
         var result: TransportResult
         switch await targets.verdict(for: url) {
-        case .refused(let reason):
+        case .refused(let reason), .unresolved(let reason):
             result = TransportResult(error: reason)
         case .allowed(let connectTo):
             do {

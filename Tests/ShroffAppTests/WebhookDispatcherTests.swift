@@ -245,6 +245,37 @@ struct WebhookDispatcherTests {
         guard case .refused = await mixed.verdict(for: "https://mixed.example/hooks") else { Issue.record("mixed answer allowed"); return }
     }
 
+    @Test("a host name lookup that takes too long ends the attempt with a clear error")
+    func resolutionTimesOut() async {
+        let hanging: WebhookTargetPolicy.Resolver = { _, _ in
+            try await Task.sleep(for: .seconds(3600))
+            return []
+        }
+        let policy = WebhookTargetPolicy(allowPrivateTargets: false, resolutionTimeout: .milliseconds(50), resolve: hanging)
+        let started = ContinuousClock.now
+        #expect(await policy.verdict(for: "https://slow-dns.example/hooks") == .unresolved("notify URL host did not resolve within 50 ms"))
+        #expect(ContinuousClock.now - started < .seconds(2))
+        let failing = WebhookTargetPolicy(allowPrivateTargets: false, resolve: Self.rebinding())
+        #expect(await failing.verdict(for: "https://nowhere.example/hooks") == .unresolved("notify URL host does not resolve"))
+    }
+
+    @Test("a lookup that does not answer in time is a failed attempt, recorded and retried")
+    func resolutionTimeoutIsAFailedAttempt() async throws {
+        try await Self.withFixture { fixture in
+            let transport = ScriptedTransport(failures: 0)
+            let hanging: WebhookTargetPolicy.Resolver = { _, _ in
+                try await Task.sleep(for: .seconds(3600))
+                return []
+            }
+            let targets = WebhookTargetPolicy(allowPrivateTargets: false, resolutionTimeout: .milliseconds(20), resolve: hanging)
+            try await Self.dispatcher(fixture, transport: transport, targets: targets).deliverDue()
+            #expect(transport.calls == 0)
+            let delivery = try #require(try await fixture.store.delivery(merchantUID: 12009321, eventID: fixture.eventID))
+            #expect(delivery.status == .pending && delivery.attemptCount == 1)
+            #expect(try await fixture.store.attempts(eventID: fixture.eventID).first?.error == "notify URL host did not resolve within 20 ms")
+        }
+    }
+
     @Test("the dispatcher sends to the address its policy checked")
     func dispatcherUsesThePin() async throws {
         try await Self.withFixture { fixture in
