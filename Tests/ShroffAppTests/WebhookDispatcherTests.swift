@@ -43,6 +43,68 @@ final class ScriptedTransport: WebhookTransport {
     }
 }
 
+/// Receivers by URL: a URL containing "tarpit" hangs (an endpoint that accepts and never answers)
+/// until `release()`, then fails as a timeout; every other URL answers 200 at once. Records what
+/// was sent and the most attempts it saw at once, in all and per host.
+final class HoldingTransport: WebhookTransport {
+    struct Snapshot {
+        var released = false
+        var inFlight = 0
+        var maxInFlight = 0
+        var held = 0
+        var maxHeld = 0
+        var heldPerHost: [String: Int] = [:]
+        var maxHeldPerHost: [String: Int] = [:]
+        var delivered: [String] = []
+
+        func deliveredCount(containing part: String) -> Int { delivered.filter { $0.contains(part) }.count }
+    }
+
+    private let state = Mutex(Snapshot())
+
+    var snapshot: Snapshot { state.withLock { $0 } }
+
+    func release() { state.withLock { $0.released = true } }
+
+    func post(url: String, connectTo: String?, headers: [(String, String)], body: String, timeout: Duration) async -> TransportResult {
+        let host = URL(string: url)?.host ?? url
+        let hangs = url.contains("tarpit")
+        state.withLock { state in
+            state.inFlight += 1
+            state.maxInFlight = max(state.maxInFlight, state.inFlight)
+            if hangs {
+                state.held += 1
+                state.maxHeld = max(state.maxHeld, state.held)
+                state.heldPerHost[host, default: 0] += 1
+                state.maxHeldPerHost[host] = max(state.maxHeldPerHost[host] ?? 0, state.heldPerHost[host] ?? 0)
+            }
+        }
+        if hangs {
+            while !state.withLock({ $0.released }) && !Task.isCancelled { try? await Task.sleep(for: .milliseconds(2)) }
+        }
+        return state.withLock { state in
+            state.inFlight -= 1
+            if hangs {
+                state.held -= 1
+                state.heldPerHost[host, default: 1] -= 1
+                return TransportResult(error: "no answer within 15 s")
+            }
+            state.delivered.append(url)
+            return TransportResult(httpStatus: 200)
+        }
+    }
+
+    /// Waits (in real time, for the attempts running concurrently) until `condition` holds or 5 s pass.
+    func waitUntil(_ condition: (Snapshot) -> Bool) async -> Bool {
+        let deadline = ContinuousClock.now + .seconds(5)
+        while ContinuousClock.now < deadline {
+            if condition(snapshot) { return true }
+            try? await Task.sleep(for: .milliseconds(2))
+        }
+        return condition(snapshot)
+    }
+}
+
 /// The dispatcher against the real SQLite outbox, with the clock and the jitter injected: the whole
 /// 24-hour schedule runs without sleeping.
 @Suite("Webhook dispatcher with an injected clock")
@@ -99,7 +161,7 @@ struct WebhookDispatcherTests {
     struct FixtureFailed: Error {}
 
     static func dispatcher(
-        _ fixture: Fixture, transport: ScriptedTransport, policy: WebhookRetryPolicy = .standard,
+        _ fixture: Fixture, transport: any WebhookTransport, policy: WebhookRetryPolicy = .standard,
         targets: WebhookTargetPolicy = WebhookTargetPolicy(allowPrivateTargets: true)
     ) -> WebhookDispatcher {
         WebhookDispatcher(
@@ -191,6 +253,67 @@ struct WebhookDispatcherTests {
             #expect(try await fixture.store.claimDueDeliveries(now: Self.start.addingTimeInterval(60), limit: 10, lease: .seconds(60)).count == 1)
             try await fixture.store.releaseAllLeases()
             #expect(try await fixture.store.claimDueDeliveries(now: Self.start.addingTimeInterval(61), limit: 10, lease: .seconds(60)).count == 1)
+        }
+    }
+
+    /// A new merchant with `count` paid intents, each with its payment_success event due at `start`.
+    static func paidIntents(
+        _ store: SQLiteStore, merchant name: String, count: Int, notifyURL: (Int) -> String
+    ) async throws -> Merchant {
+        let (draft, _) = MerchantFactory.make(name: name, h5Domain: nil, now: start)
+        let merchant = try await store.createMerchant(draft)
+        for index in 0..<count {
+            let orderID = "C-\(merchant.uid)-\(index)"
+            let intent = PaymentIntent(
+                orderID: orderID, merchantUID: merchant.uid, merchantOrderID: "P\(index)",
+                amount: Money(minorUnits: 100, currency: Currency(code: "USD")!), description: "d", notifyURL: notifyURL(index),
+                returnURL: nil, method: PaymentMethodSpec(channel: .aplus, flow: .cashier, wallet: "CONNECT_WALLET", terminalType: "WEB"),
+                createTime: start, expiresAt: start.addingTimeInterval(1800), requestFingerprint: "f"
+            )
+            _ = try await store.insert(intent)
+            let outcome = try await store.transition(
+                orderID: orderID,
+                decide: { PaymentStateMachine.transition($0, on: .providerSucceeded(payTime: start, wallet: nil, settleCurrency: nil)) },
+                makeEvent: { WebhookPayload.event($1, for: $0, at: start, timestamps: TimestampFormat(utcOffsetSeconds: 0)) }
+            )
+            guard case .applied(_, _?) = outcome else { throw FixtureFailed() }
+        }
+        return merchant
+    }
+
+    @Test("a merchant whose endpoint hangs holds at most 2 attempts to it; other merchants' webhooks go out meanwhile")
+    func hangingEndpointDoesNotStarveOthers() async throws {
+        try await Self.withFixture { fixture in
+            _ = try await Self.paidIntents(fixture.store, merchant: "Slow", count: 40) { _ in "https://tarpit.example/hooks" }
+            _ = try await Self.paidIntents(fixture.store, merchant: "Neighbour", count: 2) { _ in "https://neighbour.example/hooks" }
+            let transport = HoldingTransport()
+            let dispatcher = Self.dispatcher(fixture, transport: transport)
+            let pass = Task { try await dispatcher.deliverDue() }
+            let neighbourServed = await transport.waitUntil { $0.deliveredCount(containing: "neighbour.example") == 2 && $0.held == 2 }
+            let seen = transport.snapshot
+            transport.release()
+            _ = try await pass.value
+            #expect(neighbourServed, "the neighbour's webhooks waited behind the hanging endpoint: \(seen.delivered)")
+            #expect(seen.maxHeldPerHost["tarpit.example"] == 2)
+            #expect(seen.deliveredCount(containing: "merchant.example") == 1)
+        }
+    }
+
+    @Test("a merchant has at most 4 attempts in flight, however many endpoints it uses")
+    func perMerchantCap() async throws {
+        try await Self.withFixture { fixture in
+            _ = try await Self.paidIntents(fixture.store, merchant: "Slow", count: 12) { "https://tarpit\($0 % 3).example/hooks" }
+            _ = try await Self.paidIntents(fixture.store, merchant: "Neighbour", count: 2) { _ in "https://neighbour.example/hooks" }
+            let transport = HoldingTransport()
+            let dispatcher = Self.dispatcher(fixture, transport: transport)
+            let pass = Task { try await dispatcher.deliverDue() }
+            let neighbourServed = await transport.waitUntil { $0.deliveredCount(containing: "neighbour.example") == 2 && $0.held == 4 }
+            let seen = transport.snapshot
+            transport.release()
+            _ = try await pass.value
+            #expect(neighbourServed, "neighbour served: \(seen.deliveredCount(containing: "neighbour.example")), held: \(seen.held)")
+            #expect(seen.maxHeld == 4)
+            #expect(seen.maxHeldPerHost.values.allSatisfy { $0 <= 2 })
         }
     }
 
