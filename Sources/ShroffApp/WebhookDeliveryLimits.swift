@@ -102,6 +102,9 @@ final class EndpointCircuitBreaker: Sendable {
         var capacity = 10_000
         /// Target URLs remembered per endpoint, to leave out of claims while it is paused.
         var urlsPerEndpoint = 16
+        /// Paused URLs left out of one claim, at most (each one is a condition of the claim's query);
+        /// events to paused URLs beyond these are claimed and postponed to the pause's end instead.
+        var pausedURLsPerClaim = 200
     }
 
     /// Whether an attempt to an endpoint may start now.
@@ -163,8 +166,10 @@ final class EndpointCircuitBreaker: Sendable {
     func pausedURLs(now: Date) -> Set<String> {
         endpoints.withLock { endpoints in
             var urls: Set<String> = []
-            for health in endpoints.values {
-                if let openUntil = health.openUntil, now < openUntil || health.probing { urls.formUnion(health.urls) }
+            for health in endpoints.values where urls.count < settings.pausedURLsPerClaim {
+                if let openUntil = health.openUntil, now < openUntil || health.probing {
+                    urls.formUnion(health.urls.prefix(settings.pausedURLsPerClaim - urls.count))
+                }
             }
             return urls
         }

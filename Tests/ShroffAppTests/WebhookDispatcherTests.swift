@@ -289,7 +289,7 @@ struct WebhookDispatcherTests {
             let transport = HoldingTransport()
             let dispatcher = Self.dispatcher(fixture, transport: transport)
             let pass = Task { try await dispatcher.deliverDue() }
-            let neighbourServed = await transport.waitUntil { $0.deliveredCount(containing: "neighbour.example") == 2 && $0.held == 2 }
+            let neighbourServed = await transport.waitUntil { $0.deliveredCount(containing: "neighbour.example") == 2 && $0.held == 2 && $0.delivered.count == 3 }
             let seen = transport.snapshot
             transport.release()
             _ = try await pass.value

@@ -68,6 +68,12 @@ struct WebhookPoolTests {
             let service = Task { try await dispatcher.run() }
             let served = await transport.waitUntil { $0.deliveredCount(containing: "neighbour.example") == 6 }
             let seen = transport.snapshot
+            // The last answer is recorded just after the transport returns it.
+            let deadline = ContinuousClock.now + .seconds(5)
+            while try await !Self.deliveries(fixture.store, merchant: neighbour).allSatisfy({ $0.status == .succeeded }),
+                  ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(2))
+            }
             transport.release()
             service.cancel()
             _ = try? await service.value
@@ -78,24 +84,24 @@ struct WebhookPoolTests {
         }
     }
 
-    @Test("after 3 unreachable attempts an endpoint is paused: its events wait, unattempted, and go out after a successful probe")
+    @Test("after 2 unreachable attempts an endpoint is paused: its events wait, unattempted, and go out after a successful probe")
     func circuitBreaker() async throws {
         try await Base.withFixture(notifyURL: "https://shop.example/hooks") { fixture in
             let slow = try await Base.paidIntents(fixture.store, merchant: "Slow", count: 6) { _ in "https://dead.example/hooks" }
             let transport = SwitchableTransport(down: ["dead.example"])
             let dispatcher = Self.dispatcher(fixture, transport: transport) {
-                $0.breaker = .init(failureThreshold: 3, coolOff: .seconds(60))
+                $0.breaker = .init(failureThreshold: 2, coolOff: .seconds(60))
             }
-            // Two at a time to the endpoint: the third failure opens the breaker, the fourth was already sent.
+            // Two at a time to the endpoint (its cap): both fail, which opens the breaker.
             try await dispatcher.deliverDue()
-            try await dispatcher.deliverDue()
-            #expect(transport.calls.filter { $0.contains("dead.example") }.count == 4)
+            #expect(transport.calls.filter { $0.contains("dead.example") }.count == 2)
+            #expect(try await dispatcher.deliverDue() == 0)
             // Paused: nothing more is sent to it, now or during the cool-off, though retries fall due.
             fixture.clock.advance(to: Base.start.addingTimeInterval(30))
             #expect(try await dispatcher.deliverDue() == 0)
-            #expect(transport.calls.filter { $0.contains("dead.example") }.count == 4)
+            #expect(transport.calls.filter { $0.contains("dead.example") }.count == 2)
             var deliveries = try await Self.deliveries(fixture.store, merchant: slow)
-            #expect(deliveries.map(\.attemptCount) == [1, 1, 1, 1, 0, 0])
+            #expect(deliveries.map(\.attemptCount) == [1, 1, 0, 0, 0, 0])
             #expect(deliveries.allSatisfy { $0.status == .pending })
 
             // Another URL on the paused endpoint: postponed to the pause's end, no attempt used up.
@@ -110,7 +116,7 @@ struct WebhookPoolTests {
             // After the cool-off one probe goes out; it fails, so the endpoint is paused again.
             fixture.clock.advance(to: Base.start.addingTimeInterval(60))
             try await dispatcher.deliverDue()
-            #expect(transport.calls.filter { $0.contains("dead.example") }.count == 5)
+            #expect(transport.calls.filter { $0.contains("dead.example") }.count == 3)
             fixture.clock.advance(to: Base.start.addingTimeInterval(100))
             #expect(try await dispatcher.deliverDue() == 0)
 
@@ -118,7 +124,7 @@ struct WebhookPoolTests {
             transport.setDown([])
             fixture.clock.advance(to: Base.start.addingTimeInterval(121))
             try await Self.drain(dispatcher)
-            // The probe's own event failed twice; its third attempt is due after 5 min.
+            // The failed probe's event has its next attempt 5 min after the probe.
             fixture.clock.advance(to: Base.start.addingTimeInterval(1000))
             try await Self.drain(dispatcher)
             deliveries = try await Self.deliveries(fixture.store, merchant: slow)
@@ -159,6 +165,17 @@ struct WebhookPoolTests {
             breaker.record(.unreachable, for: WebhookEndpoint(url: url), url: url, now: Base.start.addingTimeInterval(Double(index)))
         }
         #expect(breaker.rememberedCount == 3)
+        // A claim leaves out a bounded number of paused URLs.
+        var bounded = EndpointCircuitBreaker.Settings(failureThreshold: 1, coolOff: .seconds(60))
+        bounded.pausedURLsPerClaim = 5
+        let many = EndpointCircuitBreaker(settings: bounded)
+        for index in 0..<4 {
+            for path in 0..<3 {
+                let url = "https://dead\(index).example/\(path)"
+                many.record(.unreachable, for: WebhookEndpoint(url: url), url: url, now: Base.start)
+            }
+        }
+        #expect(many.pausedURLs(now: Base.start).count == 5)
         #expect(breaker.admission(for: WebhookEndpoint(url: "https://dead0.example/x"), url: "https://dead0.example/x", now: Base.start) == .allowed)
         #expect(breaker.admission(for: WebhookEndpoint(url: "https://dead4.example/x"), url: "https://dead4.example/x", now: Base.start) != .allowed)
     }
