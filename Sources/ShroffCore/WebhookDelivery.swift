@@ -106,6 +106,7 @@ public struct DeliveryClaimLimits: Sendable, Equatable {
     /// Target URLs with attempts already in flight: at most this many more to each (0: none).
     public var urlRoom: [String: Int]
 
+    /// `perURL` nil: no limit per target URL beyond `limit`.
     public init(limit: Int, perMerchant: Int, merchantRoom: [Int64: Int] = [:], perURL: Int? = nil, urlRoom: [String: Int] = [:]) {
         self.limit = limit
         self.perMerchant = perMerchant
