@@ -109,7 +109,9 @@ public func buildApplication(
                 targets: WebhookTargetPolicy(allowPrivateTargets: configuration.webhooksMayTargetPrivateAddresses),
                 settings: .init(
                     policy: configuration.webhookRetryPolicy, timeout: .seconds(configuration.webhookTimeoutSeconds),
-                    pollInterval: configuration.webhookPollInterval
+                    pollInterval: configuration.webhookPollInterval,
+                    // Outlasts the longest attempt: the host name lookup's 5 s plus the timeout, with room.
+                    lease: .seconds(configuration.webhookTimeoutSeconds + 45)
                 ),
                 logger: logger.with(metadata: "component", "webhooks"), metrics: metrics
             ),

@@ -93,9 +93,30 @@ public final class GatewayMetrics: Sendable {
         )
     }
 
+    static var webhookPostponed: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "shroff", subsystem: "webhook", metricName: "postponed", unitName: "total",
+            helpText: "Webhook events postponed without an attempt because their endpoint was paused by its circuit breaker."
+        )
+    }
+    static var webhookInFlight: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "shroff", subsystem: "webhook", metricName: "attempts_in_flight", unitName: "attempts",
+            helpText: "Webhook attempts this node has in flight."
+        )
+    }
+
     func recordWebhookAttempt(outcome: String, duration: Duration) {
         registry.makeCounter(descriptor: Self.webhookAttempts, labels: [("outcome", outcome)]).increment()
         registry.makeDurationHistogram(descriptor: Self.webhookDuration, buckets: Self.latencyBuckets).record(duration)
+    }
+
+    func recordWebhookPostponed() {
+        registry.makeCounter(descriptor: Self.webhookPostponed).increment()
+    }
+
+    func setWebhookAttemptsInFlight(_ count: Int) {
+        registry.makeGauge(descriptor: Self.webhookInFlight).set(Int64(count))
     }
 
     // MARK: Outbox backlog, read from the database at each scrape

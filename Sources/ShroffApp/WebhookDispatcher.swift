@@ -75,14 +75,30 @@ struct HTTPWebhookTransport: WebhookTransport {
 /// Delivers the webhook outbox: claims due events, signs them (Standard Webhooks), posts them,
 /// records every attempt and schedules retries. Several dispatchers (nodes) may run against one
 /// database: a claimed event is leased to one of them.
+///
+/// Attempts run in a pool: up to `maxAttemptsInFlight` at once, and whenever one ends more due work
+/// is claimed, so a slow receiver holds one slot, not a whole batch. No merchant has more than
+/// `maxAttemptsInFlightPerMerchant` of them and no endpoint more than `maxAttemptsInFlightPerEndpoint`,
+/// and the claim asks only for what fits under those caps, merchants taking turns: one merchant's
+/// backlog to a dead endpoint cannot keep the others' webhooks waiting. An endpoint that stops
+/// answering altogether is paused by its circuit breaker: its due events are postponed, not
+/// attempted (no retry is used up, the intent's later events keep waiting behind them).
 struct WebhookDispatcher: Service {
     struct Settings: Sendable {
         var policy: WebhookRetryPolicy = .standard
         var timeout: Duration = .seconds(15)
-        /// How often the outbox is looked at when idle.
+        /// How often the outbox is looked at when nothing has ended meanwhile.
         var pollInterval: Duration = .milliseconds(250)
-        var batchSize = 16
+        /// Attempts in flight at once on this node.
+        var maxAttemptsInFlight = 32
+        /// Attempts in flight at once for one merchant.
+        var maxAttemptsInFlightPerMerchant = 4
+        /// Attempts in flight at once to one endpoint (scheme, host and port).
+        var maxAttemptsInFlightPerEndpoint = 2
+        /// How long a claimed event is this node's; longer than an attempt can take (a host name
+        /// lookup's limit plus `timeout`).
         var lease: Duration = .seconds(60)
+        var breaker = EndpointCircuitBreaker.Settings()
     }
 
     let store: any WebhookStore
@@ -93,6 +109,8 @@ struct WebhookDispatcher: Service {
     let metrics: GatewayMetrics?
     let now: @Sendable () -> Date
     let random: @Sendable () -> Double
+    let slots: AttemptSlots
+    let breaker: EndpointCircuitBreaker
 
     init(
         store: any WebhookStore, transport: any WebhookTransport, targets: WebhookTargetPolicy, settings: Settings,
@@ -107,68 +125,177 @@ struct WebhookDispatcher: Service {
         self.metrics = metrics
         self.now = now
         self.random = random
+        slots = AttemptSlots(caps: .init(
+            total: max(1, settings.maxAttemptsInFlight), perMerchant: max(1, settings.maxAttemptsInFlightPerMerchant),
+            perEndpoint: max(1, settings.maxAttemptsInFlightPerEndpoint)
+        ))
+        breaker = EndpointCircuitBreaker(settings: settings.breaker)
     }
+
+    /// What a paused endpoint's postponed events show as their last error.
+    static let pausedNote = "endpoint paused after repeated failures to reach it; the event is sent when the pause ends"
 
     func run() async throws {
         // After a restart on an embedded database the leases left are this process's previous run's;
         // on a shared database they may be other nodes' and end when they run out.
         if store.leasesAreExclusiveToThisProcess { try await store.releaseAllLeases() }
         logger.info("webhook dispatcher started")
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            let delivered: Int
-            do {
-                delivered = try await deliverDue()
-            } catch {
-                logger.error("webhook dispatch round failed", metadata: ["error": "\(String(reflecting: type(of: error)))"])
-                metrics?.recordBackgroundFailure(component: "webhook_dispatcher")
-                delivered = 0
+        // Wakes the claiming loop: when an attempt ends (a slot is free), at every poll interval (new
+        // work may be due), and on shutdown.
+        let (wakeUps, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        await withGracefulShutdownHandler {
+            await withDiscardingTaskGroup { group in
+                group.addTask {
+                    while !Task.isShuttingDownGracefully && !Task.isCancelled {
+                        try? await cancelWhenGracefulShutdown { try await Task.sleep(for: settings.pollInterval) }
+                        wake.yield()
+                    }
+                }
+                var wakeUp = wakeUps.makeAsyncIterator()
+                while !Task.isShuttingDownGracefully && !Task.isCancelled {
+                    do {
+                        try await startDueAttempts(in: &group) { wake.yield() }
+                    } catch {
+                        logger.error("webhook claim failed", metadata: ["error": "\(String(reflecting: type(of: error)))"])
+                        metrics?.recordBackgroundFailure(component: "webhook_dispatcher")
+                    }
+                    guard await wakeUp.next() != nil else { break }
+                }
+                // Leaving the group waits for the attempts in flight: each ends within the host name
+                // lookup's limit plus the request timeout, and is recorded. An event not claimed yet
+                // is sent after the restart.
             }
-            if delivered == 0 {
-                // Returns early on shutdown; an event left pending is sent after the restart.
-                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: settings.pollInterval) }
-            }
+        } onGracefulShutdown: {
+            wake.yield()
         }
         logger.info("webhook dispatcher stopped")
     }
 
-    /// One round: claims what is due now and delivers it, concurrently. Returns how many were tried.
+    /// One pass, waiting for its attempts to end: claims as much due work as there is room for and
+    /// delivers it. Returns how many claimed deliveries it dealt with (attempted, postponed or
+    /// without an endpoint). The service's loop does the same without waiting.
     @discardableResult
     func deliverDue() async throws -> Int {
-        let jobs = try await store.claimDueDeliveries(now: now(), limit: settings.batchSize, lease: settings.lease)
-        await withTaskGroup(of: Void.self) { group in
-            for job in jobs { group.addTask { await deliver(job) } }
+        let outcome: Result<Int, any Error> = await withDiscardingTaskGroup { group in
+            do {
+                return .success(try await startDueAttempts(in: &group) {})
+            } catch {
+                return .failure(error)
+            }
         }
-        return jobs.count
+        return try outcome.get()
     }
 
-    func deliver(_ job: DeliveryJob) async {
+    /// Claims due work while there is room for it and starts its attempts in `group`; `attemptEnded`
+    /// is called as each one ends. Returns how many claimed deliveries it dealt with.
+    @discardableResult
+    func startDueAttempts(in group: inout DiscardingTaskGroup, attemptEnded: @escaping @Sendable () -> Void) async throws -> Int {
+        var dealtWith = 0
+        while true {
+            let claimedAt = now()
+            let limits = slots.claimLimits(paused: breaker.pausedURLs(now: claimedAt))
+            guard limits.limit > 0 else { break }
+            let jobs = try await store.claimDueDeliveries(now: claimedAt, limits: limits, lease: settings.lease)
+            var progressed = false
+            for job in jobs {
+                guard let url = job.url else {
+                    await recordNoEndpoint(job)
+                    dealtWith += 1
+                    progressed = true
+                    continue
+                }
+                let merchantUID = job.delivery.event.merchantUID
+                let endpoint = WebhookEndpoint(url: url)
+                switch breaker.admission(for: endpoint, url: url, now: claimedAt) {
+                case .open(let until):
+                    await postpone(job, until: until, note: Self.pausedNote)
+                    metrics?.recordWebhookPostponed()
+                    dealtWith += 1
+                    progressed = true
+                    continue
+                case .probeInFlight:
+                    // Another URL of the endpoint being probed: handed back as it was, claimed again
+                    // once the probe has ended.
+                    await postpone(job, until: job.delivery.nextAttemptAt ?? claimedAt, note: nil)
+                    continue
+                case .allowed:
+                    break
+                }
+                guard slots.reserve(merchantUID: merchantUID, endpoint: endpoint, url: url) else {
+                    // Another URL on the same endpoint took its last slot in this claim.
+                    breaker.record(.notContacted, for: endpoint, url: url, now: claimedAt)
+                    await postpone(job, until: job.delivery.nextAttemptAt ?? claimedAt, note: nil)
+                    continue
+                }
+                metrics?.setWebhookAttemptsInFlight(slots.count)
+                group.addTask {
+                    await deliver(job, to: url, endpoint: endpoint)
+                    slots.release(merchantUID: merchantUID, endpoint: endpoint, url: url)
+                    metrics?.setWebhookAttemptsInFlight(slots.count)
+                    attemptEnded()
+                }
+                dealtWith += 1
+                progressed = true
+            }
+            // Fewer than asked for: nothing else is due that fits now.
+            if jobs.count < limits.limit || !progressed { break }
+        }
+        return dealtWith
+    }
+
+    private func recordNoEndpoint(_ job: DeliveryJob) async {
+        do {
+            try await store.recordNoEndpoint(eventID: job.delivery.event.id, at: now())
+            logger.info("webhook has no endpoint", metadata: ["webhook_id": "\(job.delivery.event.id)", "order_id": "\(job.delivery.event.orderID)"])
+        } catch {
+            logger.error("webhook without endpoint not recorded", metadata: ["error": "\(String(reflecting: type(of: error)))"])
+        }
+    }
+
+    private func postpone(_ job: DeliveryJob, until: Date, note: String?) async {
+        do {
+            try await store.postponeDelivery(eventID: job.delivery.event.id, until: until, note: note)
+        } catch {
+            // The lease runs out and the event is claimed again: postponed or sent later, never lost.
+            logger.error("webhook not postponed", metadata: ["error": "\(String(reflecting: type(of: error)))"])
+        }
+    }
+
+    func deliver(_ job: DeliveryJob, to url: String, endpoint: WebhookEndpoint) async {
         let event = job.delivery.event
         var logger = self.logger
         logger[metadataKey: "webhook_id"] = "\(event.id)"
         logger[metadataKey: "order_id"] = "\(event.orderID)"
-        guard let url = job.url else {
-            logger.info("webhook has no endpoint")
-            try? await store.recordNoEndpoint(eventID: event.id, at: now())
-            return
-        }
         let number = job.delivery.attemptCount + 1
         let started = now()
         let clock = ContinuousClock.now
-        var result: TransportResult
+        let result: TransportResult
+        let reach: EndpointCircuitBreaker.Outcome
         switch await targets.verdict(for: url) {
         case .refused(let reason):
             result = TransportResult(error: reason)
+            reach = .notContacted
+        case .unresolved(let reason):
+            result = TransportResult(error: reason)
+            reach = .unreachable
         case .allowed(let connectTo):
             do {
                 let headers = try StandardWebhookSignature.headers(
                     id: event.id, timestamp: Int64(started.timeIntervalSince1970), body: event.body, secrets: job.secrets
                 )
                 result = await transport.post(url: url, connectTo: connectTo, headers: headers, body: event.body, timeout: settings.timeout)
+                reach = result.httpStatus == nil ? .unreachable : .answered
             } catch {
                 result = TransportResult(error: "the merchant's webhook secret is unusable")
+                reach = .notContacted
             }
         }
         let elapsed = ContinuousClock.now - clock
+        if let pausedUntil = breaker.record(reach, for: endpoint, url: url, now: now()) {
+            logger.warning("webhook endpoint paused after repeated failures to reach it", metadata: [
+                "endpoint": "\(endpoint)", "paused_until": "\(pausedUntil)",
+            ])
+        }
         let attempt = DeliveryAttempt(
             eventID: event.id, number: number, startedAt: started, url: url, httpStatus: result.httpStatus,
             latencyMilliseconds: Int64(elapsed.timeInterval * 1000), error: result.error

@@ -14,9 +14,15 @@ public protocol MerchantStore: Sendable {
 
 /// The webhook outbox's delivery side. Events enter it with `PaymentIntentStore.transition`.
 public protocol WebhookStore: Sendable {
-    /// Leases up to `limit` due pending deliveries for `lease` (so no other dispatcher takes them),
-    /// oldest first, at most one per intent and never one whose intent has an earlier event pending.
-    func claimDueDeliveries(now: Date, limit: Int, lease: Duration) async throws -> [DeliveryJob]
+    /// Leases due pending deliveries for `lease` (so no other dispatcher takes them), at most one per
+    /// intent and never one whose intent has an earlier event pending, within `limits`: merchants
+    /// take turns (each merchant's oldest first, then each one's next), at most `limits.limit` in all,
+    /// none beyond a merchant's or a target URL's room. Returned oldest first.
+    func claimDueDeliveries(now: Date, limits: DeliveryClaimLimits, lease: Duration) async throws -> [DeliveryJob]
+    /// Ends a claimed delivery's lease without an attempt and makes it due at `until`: the attempt
+    /// count is unchanged (no retry is used up) and the intent's later events keep waiting behind
+    /// it. `note`, when given, becomes its last error (why it waits).
+    func postponeDelivery(eventID: String, until: Date, note: String?) async throws
     /// Records an attempt and the decision it led to, and ends the lease, in one transaction.
     func recordAttempt(_ attempt: DeliveryAttempt, decision: DeliveryDecision) async throws
     /// Marks a claimed delivery that has nowhere to go, and ends the lease.
@@ -36,6 +42,13 @@ public protocol WebhookStore: Sendable {
     func requeue(merchantUID: Int64, eventID: String, now: Date) async throws -> WebhookDelivery?
     /// The whole outbox's backlog, across merchants and nodes.
     func outboxBacklog() async throws -> OutboxBacklog
+}
+
+extension WebhookStore {
+    /// Claims up to `limit` due deliveries, whoever's they are.
+    public func claimDueDeliveries(now: Date, limit: Int, lease: Duration) async throws -> [DeliveryJob] {
+        try await claimDueDeliveries(now: now, limits: DeliveryClaimLimits(limit: limit, perMerchant: limit), lease: lease)
+    }
 }
 
 /// A key/value store for gateway-wide secrets shared by every node (the token signing key).

@@ -92,6 +92,30 @@ public struct DeliveryJob: Sendable, Equatable {
     }
 }
 
+/// How much a dispatcher asks of the outbox in one claim: only work it can start at once, so that
+/// one merchant's backlog (or one dead endpoint's) cannot fill the claim and leave others waiting.
+public struct DeliveryClaimLimits: Sendable, Equatable {
+    /// At most this many deliveries in all.
+    public var limit: Int
+    /// At most this many of one merchant, for merchants not in `merchantRoom`.
+    public var perMerchant: Int
+    /// Merchants with attempts already in flight: at most this many more of theirs (0: none).
+    public var merchantRoom: [Int64: Int]
+    /// At most this many to one target URL, for URLs not in `urlRoom`.
+    public var perURL: Int
+    /// Target URLs with attempts already in flight: at most this many more to each (0: none).
+    public var urlRoom: [String: Int]
+
+    /// `perURL` nil: no limit per target URL beyond `limit`.
+    public init(limit: Int, perMerchant: Int, merchantRoom: [Int64: Int] = [:], perURL: Int? = nil, urlRoom: [String: Int] = [:]) {
+        self.limit = limit
+        self.perMerchant = perMerchant
+        self.merchantRoom = merchantRoom
+        self.perURL = perURL ?? limit
+        self.urlRoom = urlRoom
+    }
+}
+
 /// What to do with a delivery after an attempt: decided by `WebhookRetryPolicy`, stored with the attempt.
 public enum DeliveryDecision: Sendable, Equatable {
     case succeeded(at: Date)

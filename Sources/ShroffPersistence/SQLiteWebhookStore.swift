@@ -3,13 +3,25 @@ import ShroffCore
 import SQLiteNIO
 
 extension SQLiteStore: WebhookStore {
-    public func claimDueDeliveries(now: Date, limit: Int, lease: Duration) async throws -> [DeliveryJob] {
-        try await database.transaction { connection in
-            // Due, not leased, and the oldest pending event of its intent (per-intent order).
-            let rows = try await connection.query(
-                """
-                SELECT e.*, m.default_notify_url, m.webhook_secret, m.previous_webhook_secret,
-                       m.previous_webhook_secret_expires_at
+    public func claimDueDeliveries(now: Date, limits: DeliveryClaimLimits, lease: Duration) async throws -> [DeliveryJob] {
+        // Due, not leased, and the oldest pending event of its intent (per-intent order), with room
+        // left for its merchant and its target URL; the oldest `claimCandidates` of those ranked within
+        // their merchant and their URL, so that merchants take turns and neither gets more than its room.
+        func room<Key>(_ rooms: [Key: Int], of column: String, default perKey: Int, _ bind: (Key) -> SQLiteData) -> (String, [SQLiteData]) {
+            guard !rooms.isEmpty else { return ("?", [.integer(perKey)]) }
+            var binds: [SQLiteData] = []
+            for (key, room) in rooms { binds += [bind(key), .integer(room)] }
+            let cases = Array(repeating: "WHEN ? THEN ?", count: rooms.count).joined(separator: " ")
+            return ("CASE \(column) \(cases) ELSE ? END", binds + [.integer(perKey)])
+        }
+        let (merchantRoom, merchantBinds) = room(limits.merchantRoom, of: "e.merchant_uid", default: limits.perMerchant) { .integer(Int($0)) }
+        let (urlRoom, urlBinds) = room(limits.urlRoom, of: "COALESCE(e.notify_url, m.default_notify_url, '')", default: limits.perURL) { .text($0) }
+        let values: [SQLiteData] = merchantBinds + urlBinds + [.millis(now), .millis(now)] + merchantBinds + urlBinds
+            + [.integer(Self.claimCandidates), .integer(limits.limit)]
+        let sql = """
+            WITH candidates AS (
+                SELECT e.seq, e.merchant_uid, e.next_attempt_at, COALESCE(e.notify_url, m.default_notify_url, '') AS url,
+                       \(merchantRoom) AS merchant_room, \(urlRoom) AS url_room
                 FROM webhook_events e JOIN merchants m ON m.uid = e.merchant_uid
                 WHERE e.status = 'pending' AND e.next_attempt_at <= ?
                   AND (e.lease_until IS NULL OR e.lease_until <= ?)
@@ -17,11 +29,26 @@ extension SQLiteStore: WebhookStore {
                       SELECT 1 FROM webhook_events p
                       WHERE p.order_id = e.order_id AND p.seq < e.seq AND p.status = 'pending'
                   )
+                  AND \(merchantRoom) > 0 AND \(urlRoom) > 0
                 ORDER BY e.next_attempt_at, e.seq
                 LIMIT ?
-                """,
-                [.millis(now), .millis(now), .integer(limit)]
+            ),
+            ranked AS (
+                SELECT seq, merchant_room, url_room,
+                       ROW_NUMBER() OVER (PARTITION BY merchant_uid ORDER BY next_attempt_at, seq) AS merchant_rank,
+                       ROW_NUMBER() OVER (PARTITION BY url ORDER BY next_attempt_at, seq) AS url_rank
+                FROM candidates
             )
+            SELECT e.*, m.default_notify_url, m.webhook_secret, m.previous_webhook_secret,
+                   m.previous_webhook_secret_expires_at
+            FROM ranked r JOIN webhook_events e ON e.seq = r.seq JOIN merchants m ON m.uid = e.merchant_uid
+            WHERE r.merchant_rank <= r.merchant_room AND r.url_rank <= r.url_room
+            ORDER BY r.merchant_rank, e.next_attempt_at, e.seq
+            LIMIT ?
+            """
+        let parameters = values
+        return try await database.transaction { connection in
+            let rows = try await connection.query(sql, parameters)
             let leaseUntil = now.addingTimeInterval(lease.timeInterval)
             var jobs: [DeliveryJob] = []
             for row in rows {
@@ -41,7 +68,19 @@ extension SQLiteStore: WebhookStore {
                     secrets: merchant.signingSecrets(at: now)
                 ))
             }
-            return jobs
+            return jobs.sorted { ($0.delivery.nextAttemptAt ?? now, $0.delivery.sequence) < ($1.delivery.nextAttemptAt ?? now, $1.delivery.sequence) }
+        }
+    }
+
+    public func postponeDelivery(eventID: String, until: Date, note: String?) async throws {
+        try await database.transaction { connection in
+            _ = try await connection.query(
+                """
+                UPDATE webhook_events SET next_attempt_at = ?, last_error = COALESCE(?, last_error), lease_until = NULL
+                WHERE id = ? AND status = 'pending'
+                """,
+                [.millis(until), .optionalText(note), .text(eventID)]
+            )
         }
     }
 
@@ -91,6 +130,10 @@ extension SQLiteStore: WebhookStore {
         case .noEndpoint(let time): (.noEndpoint, .null, nil, .millis(time))
         }
     }
+
+    /// How many of the oldest claimable events a claim ranks. Merchants and URLs without room are
+    /// left out before this limit, so a merchant at its cap does not hide the others behind its backlog.
+    static let claimCandidates = 1000
 
     /// One embedded database file per gateway process: its leases are this process's own.
     public var leasesAreExclusiveToThisProcess: Bool { true }

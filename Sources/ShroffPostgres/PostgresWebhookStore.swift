@@ -3,19 +3,52 @@ import PostgresNIO
 import ShroffCore
 
 extension PostgresStore: WebhookStore {
-    public func claimDueDeliveries(now: Date, limit: Int, lease: Duration) async throws -> [DeliveryJob] {
+    public func claimDueDeliveries(now: Date, limits: DeliveryClaimLimits, lease: Duration) async throws -> [DeliveryJob] {
         let leaseUntil = now.addingTimeInterval(lease.timeInterval).millis
+        let roomMerchants = Array(limits.merchantRoom.keys)
+        let merchantRooms = roomMerchants.map { Int64(limits.merchantRoom[$0] ?? 0) }
+        let roomURLs = Array(limits.urlRoom.keys)
+        let urlRooms = roomURLs.map { Int64(limits.urlRoom[$0] ?? 0) }
+        // Due, not leased, and the oldest pending event of its intent (per-intent order across nodes:
+        // a later event waits while an earlier one is pending, whoever holds it), with room left for
+        // its merchant and its target URL; the oldest `claimCandidates` of those ranked within their
+        // merchant and their URL, so that merchants take turns and neither gets more than its room. The ranking cannot lock (no FOR UPDATE beside a window function): the rows it picks
+        // are locked afterwards and their lease checked again on the locked row. SKIP LOCKED lets
+        // racing claimers pass over each other's rows instead of waiting for them or taking them too.
         let rows = try await rows("""
-            WITH due AS (
-                SELECT e.seq FROM webhook_events e
+            WITH candidates AS (
+                SELECT e.seq, e.merchant_uid, e.next_attempt_at, COALESCE(e.notify_url, m.default_notify_url, '') AS url,
+                       COALESCE(merchant_room.free, \(Int64(limits.perMerchant))) AS merchant_room,
+                       COALESCE(url_room.free, \(Int64(limits.perURL))) AS url_room
+                FROM webhook_events e
+                JOIN merchants m ON m.uid = e.merchant_uid
+                LEFT JOIN unnest(\(roomMerchants)::BIGINT[], \(merchantRooms)::BIGINT[]) AS merchant_room(uid, free)
+                    ON merchant_room.uid = e.merchant_uid
+                LEFT JOIN unnest(\(roomURLs)::TEXT[], \(urlRooms)::BIGINT[]) AS url_room(url, free)
+                    ON url_room.url = COALESCE(e.notify_url, m.default_notify_url, '')
                 WHERE e.status = 'pending' AND e.next_attempt_at <= \(now.millis)
                   AND (e.lease_until IS NULL OR e.lease_until <= \(now.millis))
                   AND NOT EXISTS (
                       SELECT 1 FROM webhook_events p
                       WHERE p.order_id = e.order_id AND p.seq < e.seq AND p.status = 'pending'
                   )
+                  AND COALESCE(merchant_room.free, \(Int64(limits.perMerchant))) > 0
+                  AND COALESCE(url_room.free, \(Int64(limits.perURL))) > 0
                 ORDER BY e.next_attempt_at, e.seq
-                LIMIT \(limit)
+                LIMIT \(Self.claimCandidates)
+            ),
+            ranked AS (
+                SELECT seq, merchant_room, url_room,
+                       ROW_NUMBER() OVER (PARTITION BY merchant_uid ORDER BY next_attempt_at, seq) AS merchant_rank,
+                       ROW_NUMBER() OVER (PARTITION BY url ORDER BY next_attempt_at, seq) AS url_rank
+                FROM candidates
+            ),
+            due AS (
+                SELECT e.seq FROM webhook_events e JOIN ranked r ON r.seq = e.seq
+                WHERE r.merchant_rank <= r.merchant_room AND r.url_rank <= r.url_room
+                  AND e.status = 'pending' AND (e.lease_until IS NULL OR e.lease_until <= \(now.millis))
+                ORDER BY r.merchant_rank, e.next_attempt_at, e.seq
+                LIMIT \(limits.limit)
                 FOR UPDATE OF e SKIP LOCKED
             )
             UPDATE webhook_events e SET lease_until = \(leaseUntil)
@@ -24,9 +57,6 @@ extension PostgresStore: WebhookStore {
             RETURNING e.*, m.default_notify_url, m.webhook_secret, m.previous_webhook_secret,
                       m.previous_webhook_secret_expires_at
             """)
-        // Due, not leased, and the oldest pending event of its intent (per-intent order across nodes:
-        // a later event waits while an earlier one is pending, whoever holds it). SKIP LOCKED lets
-        // racing claimers pass over each other's rows instead of waiting for them or taking them too.
         var jobs: [DeliveryJob] = []
         for row in rows {
             let columns = Columns(row)
@@ -44,6 +74,13 @@ extension PostgresStore: WebhookStore {
             ))
         }
         return jobs.sorted { ($0.delivery.nextAttemptAt ?? now, $0.delivery.sequence) < ($1.delivery.nextAttemptAt ?? now, $1.delivery.sequence) }
+    }
+
+    public func postponeDelivery(eventID: String, until: Date, note: String?) async throws {
+        try await rows("""
+            UPDATE webhook_events SET next_attempt_at = \(until.millis), last_error = COALESCE(\(note), last_error), lease_until = NULL
+            WHERE id = \(eventID) AND status = 'pending'
+            """)
     }
 
     public func recordAttempt(_ attempt: DeliveryAttempt, decision: DeliveryDecision) async throws {
@@ -78,6 +115,10 @@ extension PostgresStore: WebhookStore {
         case .noEndpoint(let time): (.noEndpoint, nil, nil, time.millis)
         }
     }
+
+    /// How many of the oldest claimable events a claim ranks. Merchants and URLs without room are
+    /// left out before this limit, so a merchant at its cap does not hide the others behind its backlog.
+    static let claimCandidates = 1000
 
     /// Several nodes share this database: a lease left by a node that died ends when it runs out.
     public var leasesAreExclusiveToThisProcess: Bool { false }

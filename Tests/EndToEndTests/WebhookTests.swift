@@ -280,6 +280,39 @@ struct WebhookTests {
         }
     }
 
+    @Test("a merchant whose endpoint never answers does not hold up another merchant's webhooks")
+    func deadEndpointDoesNotStarveOtherMerchants() async throws {
+        let tarpit = try await Tarpit.start()
+        do {
+            // Long enough that none of the tarpit's attempts times out while the test looks.
+            try await Self.withReceiver(adjust: { $0.webhookTimeoutSeconds = 8 }) { server, receiver, url in
+                let slowMerchant = try await server.login()
+                let neighbour = try await server.login(try await server.createMerchant(name: "Neighbour"))
+                // 40 paid intents whose webhooks go to the tarpit: a backlog older than the neighbour's events.
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for _ in 0..<4 {
+                        group.addTask {
+                            for _ in 0..<10 { _ = try await Self.pay(server, token: slowMerchant, notifyURL: tarpit.url) }
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+                let paid = ContinuousClock.now
+                for _ in 0..<3 { _ = try await Self.pay(server, token: neighbour, notifyURL: url) }
+                let received = await receiver.waitFor(3, timeout: .seconds(4))
+                #expect(received.count == 3, "the neighbour's webhooks waited behind the dead endpoint")
+                #expect(ContinuousClock.now - paid < .seconds(4))
+                // The dead endpoint holds no more connections than the per-endpoint cap (2).
+                #expect(tarpit.accepted > 0)
+                #expect(tarpit.open <= 2)
+            }
+        } catch {
+            await tarpit.stop()
+            throw error
+        }
+        await tarpit.stop()
+    }
+
     @Test("deliveries/list pages with a cursor and validates its filters")
     func listPaging() async throws {
         try await Self.withReceiver { server, receiver, url in

@@ -43,6 +43,68 @@ final class ScriptedTransport: WebhookTransport {
     }
 }
 
+/// Receivers by URL: a URL containing "tarpit" hangs (an endpoint that accepts and never answers)
+/// until `release()`, then fails as a timeout; every other URL answers 200 at once. Records what
+/// was sent and the most attempts it saw at once, in all and per host.
+final class HoldingTransport: WebhookTransport {
+    struct Snapshot {
+        var released = false
+        var inFlight = 0
+        var maxInFlight = 0
+        var held = 0
+        var maxHeld = 0
+        var heldPerHost: [String: Int] = [:]
+        var maxHeldPerHost: [String: Int] = [:]
+        var delivered: [String] = []
+
+        func deliveredCount(containing part: String) -> Int { delivered.filter { $0.contains(part) }.count }
+    }
+
+    private let state = Mutex(Snapshot())
+
+    var snapshot: Snapshot { state.withLock { $0 } }
+
+    func release() { state.withLock { $0.released = true } }
+
+    func post(url: String, connectTo: String?, headers: [(String, String)], body: String, timeout: Duration) async -> TransportResult {
+        let host = URL(string: url)?.host ?? url
+        let hangs = url.contains("tarpit")
+        state.withLock { state in
+            state.inFlight += 1
+            state.maxInFlight = max(state.maxInFlight, state.inFlight)
+            if hangs {
+                state.held += 1
+                state.maxHeld = max(state.maxHeld, state.held)
+                state.heldPerHost[host, default: 0] += 1
+                state.maxHeldPerHost[host] = max(state.maxHeldPerHost[host] ?? 0, state.heldPerHost[host] ?? 0)
+            }
+        }
+        if hangs {
+            while !state.withLock({ $0.released }) && !Task.isCancelled { try? await Task.sleep(for: .milliseconds(2)) }
+        }
+        return state.withLock { state in
+            state.inFlight -= 1
+            if hangs {
+                state.held -= 1
+                state.heldPerHost[host, default: 1] -= 1
+                return TransportResult(error: "no answer within 15 s")
+            }
+            state.delivered.append(url)
+            return TransportResult(httpStatus: 200)
+        }
+    }
+
+    /// Waits (in real time, for the attempts running concurrently) until `condition` holds or 5 s pass.
+    func waitUntil(_ condition: (Snapshot) -> Bool) async -> Bool {
+        let deadline = ContinuousClock.now + .seconds(5)
+        while ContinuousClock.now < deadline {
+            if condition(snapshot) { return true }
+            try? await Task.sleep(for: .milliseconds(2))
+        }
+        return condition(snapshot)
+    }
+}
+
 /// The dispatcher against the real SQLite outbox, with the clock and the jitter injected: the whole
 /// 24-hour schedule runs without sleeping.
 @Suite("Webhook dispatcher with an injected clock")
@@ -99,7 +161,7 @@ struct WebhookDispatcherTests {
     struct FixtureFailed: Error {}
 
     static func dispatcher(
-        _ fixture: Fixture, transport: ScriptedTransport, policy: WebhookRetryPolicy = .standard,
+        _ fixture: Fixture, transport: any WebhookTransport, policy: WebhookRetryPolicy = .standard,
         targets: WebhookTargetPolicy = WebhookTargetPolicy(allowPrivateTargets: true)
     ) -> WebhookDispatcher {
         WebhookDispatcher(
@@ -194,10 +256,77 @@ struct WebhookDispatcherTests {
         }
     }
 
+    /// A new merchant with `count` paid intents, each with its payment_success event due at `start`.
+    static func paidIntents(
+        _ store: SQLiteStore, merchant name: String, count: Int, notifyURL: (Int) -> String
+    ) async throws -> Merchant {
+        let (draft, _) = MerchantFactory.make(name: name, h5Domain: nil, now: start)
+        let merchant = try await store.createMerchant(draft)
+        for index in 0..<count {
+            let orderID = "C-\(merchant.uid)-\(index)"
+            let intent = PaymentIntent(
+                orderID: orderID, merchantUID: merchant.uid, merchantOrderID: "P\(index)",
+                amount: Money(minorUnits: 100, currency: Currency(code: "USD")!), description: "d", notifyURL: notifyURL(index),
+                returnURL: nil, method: PaymentMethodSpec(channel: .aplus, flow: .cashier, wallet: "CONNECT_WALLET", terminalType: "WEB"),
+                createTime: start, expiresAt: start.addingTimeInterval(1800), requestFingerprint: "f"
+            )
+            _ = try await store.insert(intent)
+            let outcome = try await store.transition(
+                orderID: orderID,
+                decide: { PaymentStateMachine.transition($0, on: .providerSucceeded(payTime: start, wallet: nil, settleCurrency: nil)) },
+                makeEvent: { WebhookPayload.event($1, for: $0, at: start, timestamps: TimestampFormat(utcOffsetSeconds: 0)) }
+            )
+            guard case .applied(_, _?) = outcome else { throw FixtureFailed() }
+        }
+        return merchant
+    }
+
+    @Test("a merchant whose endpoint hangs holds at most 2 attempts to it; other merchants' webhooks go out meanwhile")
+    func hangingEndpointDoesNotStarveOthers() async throws {
+        try await Self.withFixture { fixture in
+            _ = try await Self.paidIntents(fixture.store, merchant: "Slow", count: 40) { _ in "https://tarpit.example/hooks" }
+            _ = try await Self.paidIntents(fixture.store, merchant: "Neighbour", count: 2) { _ in "https://neighbour.example/hooks" }
+            let transport = HoldingTransport()
+            let dispatcher = Self.dispatcher(fixture, transport: transport)
+            let pass = Task { try await dispatcher.deliverDue() }
+            let neighbourServed = await transport.waitUntil { $0.deliveredCount(containing: "neighbour.example") == 2 && $0.held == 2 && $0.delivered.count == 3 }
+            let seen = transport.snapshot
+            transport.release()
+            _ = try await pass.value
+            #expect(neighbourServed, "the neighbour's webhooks waited behind the hanging endpoint: \(seen.delivered)")
+            #expect(seen.maxHeldPerHost["tarpit.example"] == 2)
+            #expect(seen.deliveredCount(containing: "merchant.example") == 1)
+        }
+    }
+
+    @Test("a merchant has at most 4 attempts in flight, however many endpoints it uses")
+    func perMerchantCap() async throws {
+        try await Self.withFixture { fixture in
+            _ = try await Self.paidIntents(fixture.store, merchant: "Slow", count: 12) { "https://tarpit\($0 % 3).example/hooks" }
+            _ = try await Self.paidIntents(fixture.store, merchant: "Neighbour", count: 2) { _ in "https://neighbour.example/hooks" }
+            let transport = HoldingTransport()
+            let dispatcher = Self.dispatcher(fixture, transport: transport)
+            let pass = Task { try await dispatcher.deliverDue() }
+            let neighbourServed = await transport.waitUntil { $0.deliveredCount(containing: "neighbour.example") == 2 && $0.held == 4 }
+            let seen = transport.snapshot
+            transport.release()
+            _ = try await pass.value
+            #expect(neighbourServed, "neighbour served: \(seen.deliveredCount(containing: "neighbour.example")), held: \(seen.held)")
+            #expect(seen.maxHeld == 4)
+            #expect(seen.maxHeldPerHost.values.allSatisfy { $0 <= 2 })
+        }
+    }
+
     @Test("a private or link-local target is refused before any request", arguments: [
         "http://127.0.0.1/hooks", "http://10.1.2.3/hooks", "http://169.254.169.254/latest/meta-data", "http://[::1]/hooks",
         "http://[fd00:ec2::254]/", "http://192.168.0.10/", "http://localhost:8080/", "http://metadata.google.internal/",
         "http://100.64.0.1/", "http://[::ffff:127.0.0.1]/",
+        // IPv6 forms carrying a non-public IPv4 address: IPv4-compatible, -translated, NAT64, 6to4, Teredo.
+        "http://[::127.0.0.1]/", "http://[::10.0.0.1]/", "http://[::169.254.169.254]/", "http://[::ffff:0:192.168.1.1]/",
+        "http://[64:ff9b::127.0.0.1]/", "http://[64:ff9b::a9fe:a9fe]/", "http://[64:ff9b::10.1.2.3]/",
+        "http://[64:ff9b:1::5db8:d822]/", "http://[64:ff9b:1:ffff::1]/",
+        "http://[2002:7f00:1::1]/", "http://[2002:a9fe:a9fe::]/", "http://[2002:c0a8:0101::1]/",
+        "http://[2001:0:4136:e378:8000:63bf:f5ff:fffe]/", "http://[2001:0:a00:1::5db8:d822]/",
     ])
     func privateTargets(url: String) async {
         guard case .refused = await WebhookTargetPolicy(allowPrivateTargets: false).verdict(for: url) else {
@@ -206,9 +335,14 @@ struct WebhookDispatcherTests {
         #expect(await WebhookTargetPolicy(allowPrivateTargets: true).verdict(for: url) == .allowed(connectTo: nil))
     }
 
-    @Test("a public address is allowed as it is, with no pin (no DNS is involved)")
-    func publicTarget() async {
-        #expect(await WebhookTargetPolicy(allowPrivateTargets: false).verdict(for: "https://93.184.216.34/hooks") == .allowed(connectTo: nil))
+    @Test("a public address is allowed as it is, with no pin (no DNS is involved)", arguments: [
+        "https://93.184.216.34/hooks", "https://[2606:2800:220:1:248:1893:25c8:1946]/hooks",
+        // IPv6 forms carrying a public IPv4 address (93.184.216.34).
+        "https://[::ffff:93.184.216.34]/", "https://[64:ff9b::5db8:d822]/", "https://[2002:5db8:d822::1]/",
+        "https://[2001:0:4136:e378:8000:63bf:a247:27dd]/",
+    ])
+    func publicTarget(url: String) async {
+        #expect(await WebhookTargetPolicy(allowPrivateTargets: false).verdict(for: url) == .allowed(connectTo: nil))
     }
 
     /// A resolver that gives its answers in turn, as a DNS server rebinding a name would.
@@ -232,6 +366,37 @@ struct WebhookDispatcherTests {
         // One private address among public ones is enough to refuse.
         let mixed = WebhookTargetPolicy(allowPrivateTargets: false, resolve: Self.rebinding(["93.184.216.34", "169.254.169.254"]))
         guard case .refused = await mixed.verdict(for: "https://mixed.example/hooks") else { Issue.record("mixed answer allowed"); return }
+    }
+
+    @Test("a host name lookup that takes too long ends the attempt with a clear error")
+    func resolutionTimesOut() async {
+        let hanging: WebhookTargetPolicy.Resolver = { _, _ in
+            try await Task.sleep(for: .seconds(3600))
+            return []
+        }
+        let policy = WebhookTargetPolicy(allowPrivateTargets: false, resolutionTimeout: .milliseconds(50), resolve: hanging)
+        let started = ContinuousClock.now
+        #expect(await policy.verdict(for: "https://slow-dns.example/hooks") == .unresolved("notify URL host did not resolve within 50 ms"))
+        #expect(ContinuousClock.now - started < .seconds(2))
+        let failing = WebhookTargetPolicy(allowPrivateTargets: false, resolve: Self.rebinding())
+        #expect(await failing.verdict(for: "https://nowhere.example/hooks") == .unresolved("notify URL host does not resolve"))
+    }
+
+    @Test("a lookup that does not answer in time is a failed attempt, recorded and retried")
+    func resolutionTimeoutIsAFailedAttempt() async throws {
+        try await Self.withFixture { fixture in
+            let transport = ScriptedTransport(failures: 0)
+            let hanging: WebhookTargetPolicy.Resolver = { _, _ in
+                try await Task.sleep(for: .seconds(3600))
+                return []
+            }
+            let targets = WebhookTargetPolicy(allowPrivateTargets: false, resolutionTimeout: .milliseconds(20), resolve: hanging)
+            try await Self.dispatcher(fixture, transport: transport, targets: targets).deliverDue()
+            #expect(transport.calls == 0)
+            let delivery = try #require(try await fixture.store.delivery(merchantUID: 12009321, eventID: fixture.eventID))
+            #expect(delivery.status == .pending && delivery.attemptCount == 1)
+            #expect(try await fixture.store.attempts(eventID: fixture.eventID).first?.error == "notify URL host did not resolve within 20 ms")
+        }
     }
 
     @Test("the dispatcher sends to the address its policy checked")

@@ -9,11 +9,14 @@ extension StoreContract {
     static let t0 = millisDate(1_800_000_000_000)
 
     /// A merchant and `count` SUCCEEDED intents of 10.50 HKD, each with its payment_success event.
-    static func paidIntents(_ store: any GatewayStore, count: Int, notifyURL: String? = "https://shop.example/notify") async throws -> (Merchant, [PaymentIntent]) {
+    static func paidIntents(
+        _ store: any GatewayStore, count: Int, notifyURL: String? = "https://shop.example/notify", firstOrderNumber: Int = 0
+    ) async throws -> (Merchant, [PaymentIntent]) {
         let merchant = try await store.createMerchant(makeMerchant())
         var intents: [PaymentIntent] = []
         for index in 0..<count {
-            var intent = makeIntent(merchantUID: merchant.uid, merchantOrderID: "PAID-\(index)", orderID: "C\(1_800_000_000_000 + index)")
+            let number = firstOrderNumber + index
+            var intent = makeIntent(merchantUID: merchant.uid, merchantOrderID: "PAID-\(number)", orderID: "C\(1_800_000_000_000 + number)")
             intent.notifyURL = notifyURL
             _ = try await store.insert(intent)
             let paid = PaymentEvent.providerSucceeded(payTime: t0, wallet: "ALIPAY_HK", settleCurrency: "HKD")
@@ -100,6 +103,57 @@ extension StoreContract {
         // ...then the next one, alone.
         let next = try await store.claimDueDeliveries(now: t0.addingTimeInterval(6), limit: 10, lease: .seconds(60))
         #expect(next.map(\.delivery.event.id) == [second.id])
+    }
+
+    static func claimsAreFairAcrossMerchantsAndURLs(_ store: any GatewayStore) async throws {
+        // The busy merchant's backlog is older than anything the quiet one has.
+        let (busy, busyIntents) = try await paidIntents(store, count: 6, notifyURL: "https://busy.example/hooks")
+        let (quiet, quietIntents) = try await paidIntents(store, count: 2, notifyURL: "https://quiet.example/hooks", firstOrderNumber: 100)
+        func orders(_ jobs: [DeliveryJob]) -> [String] { jobs.map(\.delivery.event.orderID) }
+        func claim(_ limits: DeliveryClaimLimits) async throws -> [DeliveryJob] {
+            try await store.claimDueDeliveries(now: t0, limits: limits, lease: .seconds(60))
+        }
+        /// Ends the leases of a claim, due as before (a postponement to the same time).
+        func handBack(_ jobs: [DeliveryJob]) async throws {
+            for job in jobs { try await store.postponeDelivery(eventID: job.delivery.event.id, until: t0, note: nil) }
+        }
+        // Merchants take turns: the quiet merchant's oldest comes before the busy one's third.
+        let turns = try await claim(DeliveryClaimLimits(limit: 3, perMerchant: 4))
+        #expect(orders(turns) == [busyIntents[0].orderID, busyIntents[1].orderID, quietIntents[0].orderID])
+        try await handBack(turns)
+        // At most `perMerchant` of one merchant; a merchant without room gets none.
+        let capped = try await claim(DeliveryClaimLimits(limit: 10, perMerchant: 2))
+        #expect(orders(capped) == [busyIntents[0].orderID, busyIntents[1].orderID, quietIntents[0].orderID, quietIntents[1].orderID])
+        try await handBack(capped)
+        let busyFull = try await claim(DeliveryClaimLimits(limit: 10, perMerchant: 4, merchantRoom: [busy.uid: 0, quiet.uid: 1]))
+        #expect(orders(busyFull) == [quietIntents[0].orderID])
+        try await handBack(busyFull)
+        // Per target URL the same: a default and a room for URLs with attempts in flight.
+        let perURL = try await claim(DeliveryClaimLimits(limit: 10, perMerchant: 10, perURL: 1, urlRoom: ["https://quiet.example/hooks": 0]))
+        #expect(orders(perURL) == [busyIntents[0].orderID])
+        try await handBack(perURL)
+        let urlRoom = try await claim(DeliveryClaimLimits(limit: 10, perMerchant: 10, perURL: 1, urlRoom: ["https://busy.example/hooks": 3]))
+        #expect(orders(urlRoom) == busyIntents.prefix(3).map(\.orderID) + [quietIntents[0].orderID])
+    }
+
+    static func postponedDeliveriesKeepTheirAttemptsAndOrder(_ store: any GatewayStore) async throws {
+        let (merchant, intents) = try await paidIntents(store, count: 1)
+        let claimed = try #require(try await store.claimDueDeliveries(now: t0, limit: 10, lease: .seconds(60)).first)
+        _ = try await appendEvent(store, orderID: intents[0].orderID, kind: .refundSuccess, at: t0)
+        try await store.postponeDelivery(eventID: claimed.delivery.event.id, until: t0.addingTimeInterval(100), note: "endpoint paused")
+        var delivery = try #require(try await store.delivery(merchantUID: merchant.uid, eventID: claimed.delivery.event.id))
+        #expect(delivery.status == .pending && delivery.attemptCount == 0 && delivery.lastError == "endpoint paused")
+        #expect(delivery.nextAttemptAt == t0.addingTimeInterval(100))
+        #expect(try await store.attempts(eventID: claimed.delivery.event.id).isEmpty)
+        // Not due before its new time (the lease is over, the intent's later event still waits behind it)...
+        #expect(try await store.claimDueDeliveries(now: t0.addingTimeInterval(99), limit: 10, lease: .seconds(60)).isEmpty)
+        // ...then claimable again; without a note the last error is kept.
+        let again = try await store.claimDueDeliveries(now: t0.addingTimeInterval(100), limit: 10, lease: .seconds(60))
+        #expect(again.map(\.delivery.event.id) == [claimed.delivery.event.id])
+        try await store.postponeDelivery(eventID: claimed.delivery.event.id, until: t0.addingTimeInterval(100), note: nil)
+        delivery = try #require(try await store.delivery(merchantUID: merchant.uid, eventID: claimed.delivery.event.id))
+        #expect(delivery.lastError == "endpoint paused")
+        #expect(try await store.claimDueDeliveries(now: t0.addingTimeInterval(100), limit: 10, lease: .seconds(60)).map(\.delivery.event.id) == [claimed.delivery.event.id])
     }
 
     static func attemptsAndDeliveriesAreRecorded(_ store: any GatewayStore) async throws {
@@ -424,6 +478,12 @@ extension StoreContract {
         },
         ContractCheck("claims: limit, oldest first, one per intent, an intent's events in order") {
             try await claimsRespectLimitAgeAndPerIntentOrder($0.store)
+        },
+        ContractCheck("claims: merchants take turns, within their room and their target URLs' room") {
+            try await claimsAreFairAcrossMerchantsAndURLs($0.store)
+        },
+        ContractCheck("a postponed delivery keeps its attempt count and its intent's order") {
+            try await postponedDeliveriesKeepTheirAttemptsAndOrder($0.store)
         },
         ContractCheck("attempts, delivery state, filters, paging and requeue") { try await attemptsAndDeliveriesAreRecorded($0.store) },
         ContractCheck("a delivery with no endpoint is recorded as no_endpoint") { try await noEndpointIsRecorded($0.store) },
