@@ -360,7 +360,9 @@ struct SandboxHTTPTests {
                 Issue.record("startPayment answered \(start)")
                 return
             }
-            #expect(action == NextAction(type: .renderQRCode, url: "\(SandboxServer.publicBaseURL)/sandbox/qr/\(paymentID)"))
+            #expect(action == NextAction(
+                type: .renderQRCode, url: "\(SandboxServer.publicBaseURL)/sandbox/qr/\(paymentID)", codeType: "QRCODE", displayType: "BIGIMAGE"
+            ))
             let sent = try #require(await server.recorder.amsRequests.last)
             try expectSignedRequest(sent, clientID: Fixture.clientID)
             let expected = try Fixture.json("pay_request_order_code.json")
