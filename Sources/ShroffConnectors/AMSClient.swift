@@ -190,8 +190,9 @@ public struct AMSClient: PaymentProvider {
                 orderAmount: amount, merchant: merchant, env: env
             ),
             paymentAmount: amount,
-            // In-store order codes are paid by whichever wallet scans them (seed 002: CONNECT_WALLET).
-            paymentMethod: AMSPayRequest.PaymentMethod(paymentMethodType: isOrderCode ? "CONNECT_WALLET" : intent.method.wallet),
+            // The wallet the merchant named, in AMS spelling (seed 001's ALIPAYCN is ALIPAY_CN); an
+            // order code for any wallet is CONNECT_WALLET (seed 002).
+            paymentMethod: AMSPayRequest.PaymentMethod(paymentMethodType: WalletName.ams(intent.method.wallet)),
             paymentFactor: isOrderCode
                 ? AMSPayRequest.PaymentFactor(inStorePaymentScenario: "OrderCode")
                 : AMSPayRequest.PaymentFactor(presentmentMode: intent.method.presentmentMode ?? "UNIFIED"),

@@ -77,7 +77,7 @@ public struct WAPClient: PaymentProvider, TradeLinkIssuer {
             "currency": intent.amount.currency.code,
             "total_fee": Self.fee(intent.amount),
             "product_code": "NEW_WAP_OVERSEAS_SELLER",
-            "payment_inst": intent.method.wallet,
+            "payment_inst": WalletName.wap(intent.method.wallet),
             "timeout_rule": rule.text,
         ]
         parameters["sign"] = try WAPSignature.sign(parameters, with: configuration.signType)
@@ -105,7 +105,7 @@ public struct WAPClient: PaymentProvider, TradeLinkIssuer {
         switch answer.value("trade_status") {
         case "TRADE_FINISHED", "TRADE_SUCCESS":
             let payTime = answer.value("gmt_payment").flatMap(Self.parseTime) ?? Date()
-            return .succeeded(payTime: payTime, wallet: intent.method.wallet, settleCurrency: nil)
+            return .succeeded(payTime: payTime, wallet: WalletName.ams(intent.method.wallet), settleCurrency: nil)
         case "TRADE_CLOSED":
             return .failed(code: "TRADE_CLOSED")
         default:
@@ -260,7 +260,7 @@ public struct WAPNotificationReceiver: Sendable {
         switch status {
         case "TRADE_FINISHED", "TRADE_SUCCESS":
             let time = (form["gmt_payment"] ?? form["notify_time"]).flatMap(WAPClient.parseTime) ?? Date()
-            event = .providerSucceeded(payTime: time, wallet: form["payment_inst"], settleCurrency: nil)
+            event = .providerSucceeded(payTime: time, wallet: form["payment_inst"].map(WalletName.ams), settleCurrency: nil)
         case "TRADE_CLOSED":
             event = .providerFailed(code: "TRADE_CLOSED")
         default:

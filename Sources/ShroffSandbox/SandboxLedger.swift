@@ -89,6 +89,8 @@ actor SandboxLedger {
     enum CompletionError: Error, Equatable {
         case notFound
         case notProcessing(SandboxPayment.Status)
+        /// The merchant named a wallet (seed 001's ALIPAYCN, say): no other wallet may pay.
+        case walletNotOffered(requested: String)
     }
 
     private var payments: [String: SandboxPayment] = [:]
@@ -179,6 +181,9 @@ actor SandboxLedger {
         guard payment.status == .processing else {
             payments[requestID] = payment
             return .failure(.notProcessing(payment.status))
+        }
+        if let wallet, payment.requestedWallet != "CONNECT_WALLET", wallet != payment.requestedWallet {
+            return .failure(.walletNotOffered(requested: payment.requestedWallet))
         }
         switch outcome {
         case .success where MagicAmount(minorUnits: payment.value) == .declined:

@@ -334,6 +334,8 @@ public final class SandboxProvider: Sendable {
             return Self.jsonError(.conflict, "invalid_state", "payment is \(status.rawValue), not PROCESSING")
         case .failure(.notFound):
             return Self.jsonError(.notFound, "not_found", "no such sandbox payment")
+        case .failure(.walletNotOffered(let requested)):
+            return Self.jsonError(.conflict, "wallet_not_offered", "wallet: this payment can only be paid with \(requested)")
         }
     }
 
@@ -359,7 +361,7 @@ public final class SandboxProvider: Sendable {
         var fields: [String: Any] = [
             "payment_request_id": payment.paymentRequestID, "payment_id": payment.paymentID,
             "status": payment.status.rawValue, "amount": ["currency": payment.currency, "value": String(payment.value)],
-            "product_code": payment.productCode, "pay_calls": payCalls,
+            "product_code": payment.productCode, "pay_calls": payCalls, "requested_wallet": payment.requestedWallet,
         ]
         if let code = payment.resultCode { fields["result_code"] = code }
         if let wallet = payment.walletUsed { fields["wallet"] = wallet }

@@ -143,6 +143,28 @@ struct SeedFidelityTests {
         }
     }
 
+    @Test("seed 001's wallet choice goes downstream: an ALIPAYCN code can be paid with Alipay (mainland) only")
+    func walletChoiceHonoured() async throws {
+        try await Running.with { server in
+            let token = try await server.login()
+            let created = try await server.api("pa/payment_intents/create", token: token, seed001Request())
+            let orderID = try #require(created.data["order_id"] as? String, "\(created.body)")
+            let downstream = try await server.send(.GET, "\(server.sandboxURL)/sandbox/v1/payments/\(orderID)")
+            #expect(downstream.json["requested_wallet"] as? String == "ALIPAY_CN", "\(downstream.body)")
+            let other = try await server.send(
+                .POST, "\(server.sandboxURL)/sandbox/v1/payments/simulate", headers: [("Content-Type", "application/json")],
+                body: #"{"payment_request_id":"\#(orderID)","outcome":"success","wallet":"ALIPAY_HK"}"#
+            )
+            #expect(other.status == 409)
+            #expect(try await NotificationTests.status(server, orderID: orderID, token: token) == "PENDING")
+            _ = try await server.simulate(paymentRequestID: orderID, outcome: "success")
+            let paid = try await server.awaitFinal(orderID: orderID, token: token)
+            #expect(paid.data["status"] as? String == "SUCCEEDED")
+            // Wallets are answered in their AMS spelling.
+            #expect(paid.data["payment_method"] as? String == "ALIPAY_CN")
+        }
+    }
+
     @Test("PAYMENT_PENDING and PAYMENT_RESULT with status U are acknowledged and change nothing")
     func pendingNotificationsAcknowledged() async throws {
         try await Running.with { server in

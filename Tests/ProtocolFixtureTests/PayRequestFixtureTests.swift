@@ -52,7 +52,7 @@ struct PayRequestFixtureTests {
         #expect(produced == recorded)
         #expect(produced["productCode"] == .string("IN_STORE_PAYMENT"))
         #expect(produced["paymentFactor"] == .object(["inStorePaymentScenario": .string("OrderCode")]))
-        #expect(produced["paymentMethod"] == .object(["paymentMethodType": .string("CONNECT_WALLET")]))
+        #expect(produced["paymentMethod"] == .object(["paymentMethodType": .string("ALIPAY_HK")]))
         #expect(produced["paymentAmount"] == .object(["currency": .string("HKD"), "value": .string("1050")]))
         // Seed 002: store terminal fields are required for order-code payments, the time to the millisecond.
         #expect(produced["order"]?["env"]?["storeTerminalRequestTime"] == .string("2024-07-02T12:00:00.000+08:00"))

@@ -465,7 +465,7 @@ struct WAPGatewayHTTPTests {
                 Issue.record("not a success: \(report.event)")
                 return
             }
-            #expect(wallet == "ALIPAYCN")
+            #expect(wallet == "ALIPAY_CN")
             var tampered = form
             tampered["trade_status"] = "TRADE_CLOSED"
             await #expect(throws: WAPNotificationReceiver.Rejection.badSignature) { try await WAPNotificationReceiver(client: client).report(form: tampered) }
