@@ -66,6 +66,7 @@ let package = Package(
         .target(
             name: "ShroffSandbox",
             dependencies: [
+                "ShroffQR",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Crypto", package: "swift-crypto"),
