@@ -60,10 +60,13 @@ let package = Package(
             ],
             swiftSettings: swift6
         ),
+        // A QR Code encoder (byte mode, level M, versions 1–40) with SVG and PNG output. No dependencies, no I/O.
+        .target(name: "ShroffQR", swiftSettings: swift6),
         // The emulated wallet provider: the providers' side of the same protocols, written independently.
         .target(
             name: "ShroffSandbox",
             dependencies: [
+                "ShroffQR",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -113,6 +116,7 @@ let package = Package(
             swiftSettings: swift6
         ),
         .testTarget(name: "ShroffCoreTests", dependencies: ["ShroffCore"], swiftSettings: swift6),
+        .testTarget(name: "ShroffQRTests", dependencies: ["ShroffQR"], swiftSettings: swift6),
         .testTarget(
             name: "ShroffClientTests",
             dependencies: ["ShroffClient", .product(name: "Crypto", package: "swift-crypto")],

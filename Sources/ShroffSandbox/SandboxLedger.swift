@@ -22,6 +22,9 @@ public struct SandboxPayment: Sendable, Equatable {
     public let redirectURL: String?
     public let expiresAt: Date?
     public let settlementCurrency: String?
+    /// `order.merchant.merchantName` and `order.orderDescription`, shown on the shopper's pages.
+    public let merchantName: String?
+    public let orderDescription: String?
     public let createTime: Date
     public var status: Status
     public var resultCode: String?
@@ -75,6 +78,8 @@ actor SandboxLedger {
         let redirectURL: String?
         let expiresAt: Date?
         let settlementCurrency: String?
+        let merchantName: String?
+        let orderDescription: String?
     }
 
     enum PayOutcome: Sendable, Equatable {
@@ -152,6 +157,7 @@ actor SandboxLedger {
             clientID: request.clientID, productCode: request.productCode, currency: request.currency, value: request.value,
             requestedWallet: request.wallet, presentmentMode: request.presentmentMode, notifyURL: request.notifyURL,
             redirectURL: request.redirectURL, expiresAt: request.expiresAt, settlementCurrency: request.settlementCurrency,
+            merchantName: request.merchantName, orderDescription: request.orderDescription,
             createTime: now, status: status, resultCode: resultCode, paymentTime: nil, walletUsed: nil
         )
         payments[request.paymentRequestID] = payment

@@ -109,6 +109,9 @@ public final class SandboxProvider: Sendable {
         router.post("/sandbox/cashier/:paymentID") { _, context in
             try await self.cashierPage(paymentID: context.parameters.get("paymentID") ?? "")
         }
+        router.get("/sandbox/qr/{paymentID}.png") { _, context in
+            await self.qrImage(paymentID: context.parameters.get("paymentID") ?? "")
+        }
         router.get("/sandbox/qr/:paymentID") { _, context in
             try await self.qrPage(paymentID: context.parameters.get("paymentID") ?? "")
         }
@@ -172,7 +175,8 @@ public final class SandboxProvider: Sendable {
     func pay(_ json: [String: Any], clientID: String) async -> [String: Any] {
         let amount = json["paymentAmount"] as? [String: Any]
         let factor = json["paymentFactor"] as? [String: Any]
-        let env = (json["order"] as? [String: Any])?["env"] as? [String: Any]
+        let order = json["order"] as? [String: Any]
+        let env = order?["env"] as? [String: Any]
         guard let requestID = json["paymentRequestId"] as? String, !requestID.isEmpty, requestID.count <= 64,
               let productCode = json["productCode"] as? String,
               let currency = amount?["currency"] as? String, let value = Self.minorUnits(amount?["value"]), value > 0,
@@ -200,7 +204,9 @@ public final class SandboxProvider: Sendable {
             wallet: wallet, presentmentMode: factor?["presentmentMode"] as? String,
             notifyURL: json["paymentNotifyUrl"] as? String, redirectURL: json["paymentRedirectUrl"] as? String,
             expiresAt: (json["paymentExpiryTime"] as? String).flatMap(Self.parseTime),
-            settlementCurrency: (json["settlementStrategy"] as? [String: Any])?["settlementCurrency"] as? String
+            settlementCurrency: (json["settlementStrategy"] as? [String: Any])?["settlementCurrency"] as? String,
+            merchantName: (order?["merchant"] as? [String: Any])?["merchantName"] as? String,
+            orderDescription: order?["orderDescription"] as? String
         )
         switch await ledger.pay(request, now: Date()) {
         case .awaitingShopper(let payment):
@@ -208,11 +214,10 @@ public final class SandboxProvider: Sendable {
             answer.merge(Self.paymentFields(payment)) { $1 }
             let magic = MagicAmount(minorUnits: payment.value)
             if payment.isOrderCode {
-                let codeValue = "\(configuration.publicBaseURL)/sandbox/qr/\(payment.paymentID)"
                 var form: [String: Any] = [
                     "codeDetails": magic == .barcodeOnly
-                        ? [["codeValueType": "BARCODE", "displayType": "SMALLIMAGE", "codeValue": codeValue]]
-                        : [["codeValueType": "QRCODE", "displayType": "BIGIMAGE", "codeValue": codeValue]],
+                        ? [["codeValueType": "BARCODE", "displayType": "SMALLIMAGE", "codeValue": orderCodeValue(payment)]]
+                        : [["codeValueType": "QRCODE", "displayType": "BIGIMAGE", "codeValue": orderCodeValue(payment)]],
                 ]
                 if let expiresAt = payment.expiresAt { form["expireTime"] = Self.isoTime(expiresAt) }
                 answer["orderCodeForm"] = form

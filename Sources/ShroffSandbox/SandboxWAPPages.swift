@@ -32,17 +32,17 @@ extension SandboxWAPGateway {
     }
 
     func walletPage(_ trade: SandboxWAPTrade) -> Response {
-        var details = "<dt>Merchant</dt><dd id=\"merchant\">\(Self.escape(merchantName(trade)))</dd>"
-        if let subject = trade.subject { details += "<dt>Item</dt><dd id=\"subject\">\(Self.escape(subject))</dd>" }
-        if let body = trade.body { details += "<dt>Details</dt><dd>\(Self.escape(body))</dd>" }
-        details += "<dt>Order</dt><dd>\(Self.escape(trade.outTradeNo))</dd>"
-        details += "<dt>Pay before</dt><dd>\(Self.escape(WAPTime.text(trade.expiresAt))) (Beijing time)</dd>"
+        var details = "<dt>Merchant</dt><dd id=\"merchant\">\(SandboxHTML.escape(merchantName(trade)))</dd>"
+        if let subject = trade.subject { details += "<dt>Item</dt><dd id=\"subject\">\(SandboxHTML.escape(subject))</dd>" }
+        if let body = trade.body { details += "<dt>Details</dt><dd>\(SandboxHTML.escape(body))</dd>" }
+        details += "<dt>Order</dt><dd>\(SandboxHTML.escape(trade.outTradeNo))</dd>"
+        details += "<dt>Pay before</dt><dd>\(SandboxHTML.escape(WAPTime.text(trade.expiresAt))) (Beijing time)</dd>"
         return Self.page(brand: Self.brand(trade.paymentInst), title: "Confirm payment", body: """
-            <p class="amount" id="amount">\(Self.escape(trade.currency)) \(Self.escape(trade.totalFeeText))</p>
+            <p class="amount" id="amount">\(SandboxHTML.escape(trade.currency)) \(SandboxHTML.escape(trade.totalFeeText))</p>
             <dl>\(details)</dl>
             <form method="post" action="/sandbox/wap/pay/\(WAPSigning.percentEncode(trade.outTradeNo))">
-            <input type="hidden" name="partner" value="\(Self.escape(trade.partner))">
-            <button name="action" value="pay" class="primary">Pay \(Self.escape(trade.currency)) \(Self.escape(trade.totalFeeText))</button>
+            <input type="hidden" name="partner" value="\(SandboxHTML.escape(trade.partner))">
+            <button name="action" value="pay" class="primary">Pay \(SandboxHTML.escape(trade.currency)) \(SandboxHTML.escape(trade.totalFeeText))</button>
             <button name="action" value="decline">Decline</button>
             <button name="action" value="abandon" class="link">Abandon (close this page)</button>
             </form>
@@ -51,12 +51,12 @@ extension SandboxWAPGateway {
 
     func paidPage(_ trade: SandboxWAPTrade) -> Response {
         var body = """
-            <p class="amount" id="amount">\(Self.escape(trade.currency)) \(Self.escape(trade.totalFeeText))</p>
+            <p class="amount" id="amount">\(SandboxHTML.escape(trade.currency)) \(SandboxHTML.escape(trade.totalFeeText))</p>
             <p class="status" id="status">Paid (\(trade.status.rawValue))</p>
-            <p>Paid to \(Self.escape(merchantName(trade))) with \(Self.escape(Self.brand(trade.paymentInst).name)).</p>
+            <p>Paid to \(SandboxHTML.escape(merchantName(trade))) with \(SandboxHTML.escape(Self.brand(trade.paymentInst).name)).</p>
             """
         if let url = signedReturnURL(trade) {
-            body += "<p><a class=\"button primary\" href=\"\(Self.escape(url))\">Return to the merchant</a></p>"
+            body += "<p><a class=\"button primary\" href=\"\(SandboxHTML.escape(url))\">Return to the merchant</a></p>"
         } else {
             body += "<p>Done. You can close this page.</p>"
         }
@@ -72,23 +72,23 @@ extension SandboxWAPGateway {
             "TIMEOUT": "The time to pay (\(trade.timeoutRule)) is over.",
         ]
         var body = """
-            <p class="amount" id="amount">\(Self.escape(trade.currency)) \(Self.escape(trade.totalFeeText))</p>
+            <p class="amount" id="amount">\(SandboxHTML.escape(trade.currency)) \(SandboxHTML.escape(trade.totalFeeText))</p>
             <p class="status" id="status">Not paid (\(trade.status.rawValue))</p>
-            <p>\(Self.escape(reasons[trade.closeReason ?? ""] ?? "The trade is closed."))</p>
+            <p>\(SandboxHTML.escape(reasons[trade.closeReason ?? ""] ?? "The trade is closed."))</p>
             """
         if let url = trade.returnURL {
-            body += "<p><a class=\"button\" href=\"\(Self.escape(url))\">Back to the merchant</a></p>"
+            body += "<p><a class=\"button\" href=\"\(SandboxHTML.escape(url))\">Back to the merchant</a></p>"
         }
         return Self.page(brand: Self.brand(trade.paymentInst), title: "Payment not completed", body: body)
     }
 
     /// A refused `create_forex_trade_wap`: HTTP 200, like the real gateway, naming the code and the parameter.
     static func errorPage(_ failure: Failure) -> Response {
-        var body = "<p class=\"status\">Error code: <code id=\"error-code\">\(escape(failure.code))</code></p>"
+        var body = "<p class=\"status\">Error code: <code id=\"error-code\">\(SandboxHTML.escape(failure.code))</code></p>"
         if let parameter = failure.parameter {
-            body += "<p>Parameter: <code id=\"error-parameter\">\(escape(parameter))</code></p>"
+            body += "<p>Parameter: <code id=\"error-parameter\">\(SandboxHTML.escape(parameter))</code></p>"
         }
-        body += "<p>\(escape(failure.message))</p><p class=\"muted\">The merchant's payment request was refused; no payment was made.</p>"
+        body += "<p>\(SandboxHTML.escape(failure.message))</p><p class=\"muted\">The merchant's payment request was refused; no payment was made.</p>"
         return page(brand: Brand(name: "Alipay", localName: "", color: "#555"), title: "Payment request refused", body: body)
     }
 
@@ -107,7 +107,7 @@ extension SandboxWAPGateway {
         case "decline": outcome = .fail
         case "abandon":
             var body = "<p class=\"status\" id=\"status\">Abandoned</p><p>You left the payment. The order stays open until it expires or the merchant closes it; the merchant is not notified.</p>"
-            if let url = trade.returnURL { body += "<p><a class=\"button\" href=\"\(Self.escape(url))\">Back to the merchant</a></p>" }
+            if let url = trade.returnURL { body += "<p><a class=\"button\" href=\"\(SandboxHTML.escape(url))\">Back to the merchant</a></p>" }
             return Self.page(brand: Self.brand(trade.paymentInst), title: "Payment abandoned", body: body)
         default:
             return Self.page(status: .badRequest, brand: Self.brand(trade.paymentInst), title: "Unknown action", body: "<p>Use Pay, Decline or Abandon.</p>")
@@ -130,7 +130,7 @@ extension SandboxWAPGateway {
     static func page(status: HTTPResponse.Status = .ok, brand: Brand, title: String, body: String) -> Response {
         let html = """
             <!doctype html><html lang="en"><head><meta charset="utf-8">
-            <meta name="viewport" content="width=device-width, initial-scale=1"><title>\(escape(title)) · \(escape(brand.name))</title>
+            <meta name="viewport" content="width=device-width, initial-scale=1"><title>\(SandboxHTML.escape(title)) · \(SandboxHTML.escape(brand.name))</title>
             <style>
             *{box-sizing:border-box}body{margin:0;font-family:system-ui,-apple-system,sans-serif;background:#f5f5f5;color:#222}
             header{background:\(brand.color);color:#fff;padding:.9rem 1rem;font-weight:600;font-size:1.1rem}
@@ -144,29 +144,14 @@ extension SandboxWAPGateway {
             background:#fff;color:#222;text-align:center;text-decoration:none}
             .primary{background:\(brand.color);color:#fff;border:0}.link{border:0;background:none;color:#777}
             </style></head><body>
-            <header>\(escape(brand.name))<small>\(escape(brand.localName))</small></header>
+            <header>\(SandboxHTML.escape(brand.name))<small>\(SandboxHTML.escape(brand.localName))</small></header>
             <p class="banner">Shroff sandbox WAP gateway: no real money moves.</p>
-            <main><h1>\(escape(title))</h1>
+            <main><h1>\(SandboxHTML.escape(title))</h1>
             \(body)
             </main></body></html>
             """
         var headers = HTTPFields()
         headers[.contentType] = "text/html; charset=utf-8"
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
-    }
-
-    static func escape(_ text: String) -> String {
-        var escaped = ""
-        for character in text {
-            switch character {
-            case "&": escaped += "&amp;"
-            case "<": escaped += "&lt;"
-            case ">": escaped += "&gt;"
-            case "\"": escaped += "&quot;"
-            case "'": escaped += "&#39;"
-            default: escaped.append(character)
-            }
-        }
-        return escaped
     }
 }

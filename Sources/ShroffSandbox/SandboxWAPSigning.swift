@@ -161,11 +161,6 @@ enum WAPMoney {
 
     /// `1.00`, `1050` (JPY): exactly the currency's decimals.
     static func text(_ minorUnits: Int64, currency: String) -> String {
-        let places = decimals[currency] ?? 2
-        guard places > 0 else { return String(minorUnits) }
-        var divisor: Int64 = 1
-        for _ in 0..<places { divisor *= 10 }
-        let fraction = String(minorUnits % divisor)
-        return "\(minorUnits / divisor)." + String(repeating: "0", count: places - fraction.count) + fraction
+        SandboxMoney.decimal(minorUnits: minorUnits, places: decimals[currency] ?? 2)
     }
 }

@@ -165,6 +165,12 @@ struct SandboxServer: Sendable {
         return Answer(status: UInt(response.status.code), headers: response.headers.map { ($0.name, $0.value) }, body: Array(buffer: bytes))
     }
 
+    func get(_ path: String) async throws -> Answer {
+        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: baseURL + path), timeout: .seconds(10))
+        let bytes = try await response.body.collect(upTo: 1 << 20)
+        return Answer(status: UInt(response.status.code), headers: response.headers.map { ($0.name, $0.value) }, body: Array(buffer: bytes))
+    }
+
     /// POSTs `body` signed with the fixture merchant key by the client's own signer.
     func signedPost(_ path: String, clientID: String = Fixture.clientID, time: String = "1719892800000", body: [UInt8]) async throws -> Answer {
         let signature = try AMSSignature.header(

@@ -272,7 +272,7 @@ struct SignatureFixtureTests {
             paymentRequestID: "ord_20240702120000_0001", paymentID: "20240702120001000001", clientID: Fixture.clientID,
             productCode: "CASHIER_PAYMENT", currency: "USD", value: 100, requestedWallet: "ALIPAY_HK", presentmentMode: "UNIFIED",
             notifyURL: Fixture.notifyURL, redirectURL: nil, expiresAt: FixtureIntent.expiresAt, settlementCurrency: "USD",
-            createTime: Date(timeIntervalSince1970: 1_719_892_801), status: .success, resultCode: "SUCCESS",
+            merchantName: "Test shop", orderDescription: "Café latte ×2 咖啡", createTime: Date(timeIntervalSince1970: 1_719_892_801), status: .success, resultCode: "SUCCESS",
             paymentTime: Date(timeIntervalSince1970: 1_719_892_950), walletUsed: "ALIPAY_HK"
         )
         let body = sandbox.notificationBody(payment)
