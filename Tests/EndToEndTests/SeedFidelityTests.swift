@@ -151,6 +151,9 @@ struct SeedFidelityTests {
             let orderID = try #require(created.data["order_id"] as? String, "\(created.body)")
             let downstream = try await server.send(.GET, "\(server.sandboxURL)/sandbox/v1/payments/\(orderID)")
             #expect(downstream.json["requested_wallet"] as? String == "ALIPAY_CN", "\(downstream.body)")
+            let codePage = try await server.send(.GET, try #require((created.data["next_action"] as? [String: Any])?["url"] as? String))
+            #expect(codePage.body.contains(#"value="ALIPAY_CN""#))
+            #expect(!codePage.body.contains(#"value="ALIPAY_HK""#))
             let other = try await server.send(
                 .POST, "\(server.sandboxURL)/sandbox/v1/payments/simulate", headers: [("Content-Type", "application/json")],
                 body: #"{"payment_request_id":"\#(orderID)","outcome":"success","wallet":"ALIPAY_HK"}"#
