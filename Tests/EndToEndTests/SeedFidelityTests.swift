@@ -215,8 +215,9 @@ struct SeedFidelityTests {
             #expect(MetricsTests.sample(metrics, "shroff_operator_alerts_total", #"alert="provider_integration_fault""#) == 1)
         }
         // The operator fixes the key; the merchant retries the very same create.
+        let merchant: MerchantCredentials = try #require(credentials)
         try await Running.with(dataDirectory: folder) { server in
-            let token = try await server.login(try #require(credentials))
+            let token = try await server.login(merchant)
             let retried = try await server.api("pa/payment_intents/create", token: token, body)
             #expect(retried.code == 0, "\(retried.body)")
             #expect(retried.data["order_id"] as? String == orderID)
