@@ -1,6 +1,6 @@
 /// Text for the sandbox's shopper pages, shared by the AMS pages and the WAP wallet pages.
 enum SandboxHTML {
-    /// Escapes text for HTML element content and double- or single-quoted attribute values.
+    /// Escapes text for HTML (and XML) element content and double- or single-quoted attribute values.
     static func escape(_ text: String) -> String {
         var escaped = ""
         for character in text {

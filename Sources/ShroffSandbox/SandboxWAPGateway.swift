@@ -343,7 +343,7 @@ public final class SandboxWAPGateway: Sendable {
         if let time = trade.gmtPayment { fields.append(("gmt_payment", WAPTime.text(time))) }
         if let time = trade.gmtClose { fields.append(("gmt_close", WAPTime.text(time))) }
         if !trade.refunds.isEmpty { fields.append(("refund_fee", WAPMoney.text(trade.refundedAmount, currency: trade.currency))) }
-        let elements = fields.sorted { $0.0 < $1.0 }.map { "<\($0.0)>\(Self.xmlEscape($0.1))</\($0.0)>" }.joined()
+        let elements = fields.sorted { $0.0 < $1.0 }.map { "<\($0.0)>\(SandboxHTML.escape($0.1))</\($0.0)>" }.joined()
         return Self.xml(success: true, echo: parameters, response: "<trade>\(elements)</trade>")
     }
 
@@ -553,11 +553,11 @@ public final class SandboxWAPGateway: Sendable {
     /// unsigned (see the README).
     static func xml(success: Bool, error: String? = nil, echo: [String: String]?, response: String?) -> Response {
         var text = #"<?xml version="1.0" encoding="UTF-8"?><alipay><is_success>\#(success ? "T" : "F")</is_success>"#
-        if let error { text += "<error>\(xmlEscape(error))</error>" }
+        if let error { text += "<error>\(SandboxHTML.escape(error))</error>" }
         if let echo {
             let params = echo.filter { $0.key != "sign" && $0.key != "sign_type" }
                 .sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
-                .map { #"<param name="\#(xmlEscape($0.key))">\#(xmlEscape($0.value))</param>"# }.joined()
+                .map { #"<param name="\#(SandboxHTML.escape($0.key))">\#(SandboxHTML.escape($0.value))</param>"# }.joined()
             text += "<request>\(params)</request>"
         }
         if let response { text += "<response>\(response)</response>" }
@@ -570,21 +570,6 @@ public final class SandboxWAPGateway: Sendable {
     /// Errors answer only `is_success` and `error`, as the real gateway does.
     static func xmlFailure(_ failure: Failure) -> Response {
         xml(success: false, error: failure.code, echo: nil, response: nil)
-    }
-
-    static func xmlEscape(_ text: String) -> String {
-        var escaped = ""
-        for character in text {
-            switch character {
-            case "&": escaped += "&amp;"
-            case "<": escaped += "&lt;"
-            case ">": escaped += "&gt;"
-            case "\"": escaped += "&quot;"
-            case "'": escaped += "&apos;"
-            default: escaped.append(character)
-            }
-        }
-        return escaped
     }
 
     static func text(_ text: String) -> Response {
