@@ -14,11 +14,20 @@ struct Shroff: AsyncParsableCommand {
     )
 }
 
-/// Log level from `SHROFF_LOG_LEVEL` (default info), to stderr.
+/// Log level from `SHROFF_LOG_LEVEL` (default info), to stderr, as text or, with
+/// `SHROFF_LOG_FORMAT=json`, one JSON object a line.
 func makeLogger(_ label: String) -> Logger {
-    LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+    let format = ProcessInfo.processInfo.environment["SHROFF_LOG_FORMAT"] ?? "text"
+    if format == "json" {
+        LoggingSystem.bootstrap { JSONLogHandler(label: $0) }
+    } else {
+        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+    }
     var logger = Logger(label: label)
     logger.logLevel = ProcessInfo.processInfo.environment["SHROFF_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+    if format != "json", format != "text" {
+        logger.warning("SHROFF_LOG_FORMAT: expected text or json; writing text", metadata: ["value": "\(format.prefix(16))"])
+    }
     return logger
 }
 
