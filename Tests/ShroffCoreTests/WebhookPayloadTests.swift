@@ -167,3 +167,61 @@ struct IdentifierTests {
         #expect(id.count <= 32)
     }
 }
+
+/// The hand-written formatter and parser against Foundation's calendar and ISO 8601 parser.
+@Suite("Timestamps against Foundation")
+struct TimestampReferenceTests {
+    /// Foundation's calendar for the date and time of day; the milliseconds from the integer count, as
+    /// the gateway stores times (shifting a binary float by the offset first can lose one).
+    static func reference(millis: Int64, offset: Int) -> String {
+        let local = millis + Int64(offset) * 1000
+        let seconds = local >= 0 ? local / 1000 : (local - 999) / 1000
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let c = calendar.dateComponents(
+            [.year, .month, .day, .hour, .minute, .second], from: Date(timeIntervalSince1970: TimeInterval(seconds))
+        )
+        let sign = offset < 0 ? "-" : "+"
+        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03d", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!, Int(local - seconds * 1000))
+            + sign + String(format: "%02d:%02d", abs(offset) / 3600, abs(offset) % 3600 / 60)
+    }
+
+    @Test("formatting agrees with Foundation's calendar on 20,000 random times and offsets")
+    func formatAgrees() {
+        var generator = SystemRandomNumberGenerator()
+        var disagreements: [String] = []
+        for _ in 0..<20_000 {
+            let millis = Int64.random(in: 0...4_102_444_800_000, using: &generator)  // 1970 … 2100
+            let offset = [0, 8 * 3600, -(5 * 3600 + 1800), 14 * 3600, -12 * 3600, 5 * 3600 + 2700].randomElement(using: &generator)!
+            let date = Date(timeIntervalSince1970: TimeInterval(millis) / 1000)
+            let written = TimestampFormat(utcOffsetSeconds: offset).string(from: date)
+            let expected = Self.reference(millis: millis, offset: offset)
+            if written != expected { disagreements.append("\(written) ≠ \(expected)") }
+        }
+        #expect(disagreements.isEmpty, "\(disagreements.prefix(5))")
+    }
+
+    @Test("parsing agrees with ISO8601DateFormatter, and what is written parses back to the millisecond")
+    func parseAgrees() throws {
+        var generator = SystemRandomNumberGenerator()
+        let foundation = ISO8601DateFormatter()
+        foundation.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        for _ in 0..<5_000 {
+            let millis = Int64.random(in: 0...4_102_444_800_000, using: &generator)
+            let date = Date(timeIntervalSince1970: TimeInterval(millis) / 1000)
+            let text = TimestampFormat(utcOffsetSeconds: 8 * 3600).string(from: date)
+            let parsed = try #require(TimestampFormat.parse(text))
+            #expect(Int64((parsed.timeIntervalSince1970 * 1000).rounded()) == millis, "\(text)")
+            let reference = try #require(foundation.date(from: text))
+            #expect(abs(parsed.timeIntervalSince(reference)) < 0.0005, "\(text)")
+        }
+        #expect(TimestampFormat.parse("2024-07-02T12:02:30+08:00") == Date(timeIntervalSince1970: 1_719_892_950))
+        #expect(TimestampFormat.parse("2024-07-02T04:02:30Z") == Date(timeIntervalSince1970: 1_719_892_950))
+        for bad in ["2024-02-30T00:00:00Z", "2023-02-29T00:00:00Z", "2024-13-01T00:00:00Z", "2024-07-02T24:00:00Z",
+                    "2024-07-02 12:02:30+08:00", "2024-07-02T12:02:30", "2024-07-02T12:02:30.Z", "2024-07-02T12:02:30+0800",
+                    "2024-07-02T12:02:30+15:00", "２024-07-02T12:02:30Z", "2024-07-02T12:02:30Z "] {
+            #expect(TimestampFormat.parse(bad) == nil, "\(bad)")
+        }
+        #expect(TimestampFormat.parse("2024-02-29T00:00:00Z") != nil)
+    }
+}
