@@ -21,13 +21,12 @@ public final class SandboxProvider: Sendable {
         self.configuration = configuration
         self.wap = wap
         self.faults = wap?.faults ?? SandboxFaults()
-        guard let providerKey = try? _RSA.Signing.PrivateKey(pemRepresentation: configuration.providerPrivateKeyPEM) else {
-            throw SandboxSetupError(description: "sandbox provider private key is not a valid RSA PEM key")
-        }
-        self.signing = ProviderSigning(providerKey: providerKey)
+        self.signing = ProviderSigning(
+            providerKey: try SandboxRSAKeys.privateKey(configuration.providerPrivateKeyPEM, owner: "sandbox provider")
+        )
         var keys: [String: _RSA.Signing.PublicKey] = [:]
         for (clientID, text) in configuration.clients {
-            guard let key = Self.publicKey(text) else {
+            guard let key = SandboxRSAKeys.publicKey(text) else {
                 throw SandboxSetupError(description: "public key of AMS client \(clientID) is not a valid RSA key")
             }
             keys[clientID] = key
@@ -37,11 +36,6 @@ public final class SandboxProvider: Sendable {
         self.notifier = SandboxNotifier(
             signing: signing, schedule: configuration.notificationSchedule, httpClient: httpClient, logger: logger
         )
-    }
-
-    static func publicKey(_ text: String) -> _RSA.Signing.PublicKey? {
-        if text.contains("-----BEGIN") { return try? _RSA.Signing.PublicKey(pemRepresentation: text) }
-        return Data(base64Encoded: text.filter { !$0.isWhitespace }).flatMap { try? _RSA.Signing.PublicKey(derRepresentation: $0) }
     }
 
     /// Stops pending notification retries.

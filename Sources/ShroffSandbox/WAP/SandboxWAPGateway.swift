@@ -36,15 +36,12 @@ public final class SandboxWAPGateway: Sendable {
 
     public init(configuration: SandboxWAPConfiguration, httpClient: HTTPClient = .shared, logger: Logger) throws {
         self.configuration = configuration
-        guard let providerKey = try? _RSA.Signing.PrivateKey(pemRepresentation: configuration.providerPrivateKeyPEM) else {
-            throw SandboxSetupError(description: "sandbox WAP provider private key is not a valid RSA PEM key")
-        }
-        self.providerKey = providerKey
+        self.providerKey = try SandboxRSAKeys.privateKey(configuration.providerPrivateKeyPEM, owner: "sandbox WAP provider")
         var partners: [String: PartnerKeys] = [:]
         for (partner, settings) in configuration.partners {
             var rsaKey: _RSA.Signing.PublicKey?
             if let text = settings.rsaPublicKeyPEM {
-                guard let key = Self.publicKey(text) else {
+                guard let key = SandboxRSAKeys.publicKey(text) else {
                     throw SandboxSetupError(description: "RSA public key of WAP partner \(partner) is not a valid RSA key")
                 }
                 rsaKey = key
@@ -59,11 +56,6 @@ public final class SandboxWAPGateway: Sendable {
         self.notifier = SandboxWAPNotifier(
             book: book, schedule: configuration.notificationSchedule, httpClient: httpClient, logger: logger
         )
-    }
-
-    static func publicKey(_ text: String) -> _RSA.Signing.PublicKey? {
-        if text.contains("-----BEGIN") { return try? _RSA.Signing.PublicKey(pemRepresentation: text) }
-        return Data(base64Encoded: text.filter { !$0.isWhitespace }).flatMap { try? _RSA.Signing.PublicKey(derRepresentation: $0) }
     }
 
     /// Stops pending notification retries.
