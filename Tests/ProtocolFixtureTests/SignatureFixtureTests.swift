@@ -125,7 +125,7 @@ struct SignatureFixtureTests {
     func sandboxVerifies(_ name: String, _ tampering: Tampering) throws {
         let message = try SignedMessage.load(name)
         let (path, time, clientID, key) = tampering.apply(message)
-        let publicKey = try #require(SandboxProvider.publicKey(try key.publicKeyPEM()))
+        let publicKey = try #require(SandboxRSAKeys.publicKey(try key.publicKeyPEM()))
         let valid = ProviderSigning.isValid(header: message.signature, path: path, clientID: clientID, time: time, body: message.body, key: publicKey)
         #expect(valid == (tampering == .none))
     }
@@ -134,7 +134,7 @@ struct SignatureFixtureTests {
     func alteredBody(_ name: String) throws {
         let message = try SignedMessage.load(name)
         let clientKey = try message.signer.publicKey()
-        let sandboxKey = try #require(SandboxProvider.publicKey(try message.signer.publicKeyPEM()))
+        let sandboxKey = try #require(SandboxRSAKeys.publicKey(try message.signer.publicKeyPEM()))
         let positions = alterationPositions(in: message.body)
         #expect(positions.count == 3)
         for index in positions {
@@ -167,7 +167,7 @@ struct SignatureFixtureTests {
         )
         let sandboxAccepts = ProviderSigning.isValid(
             header: spaced, path: message.path, clientID: message.clientID, time: message.time, body: message.body,
-            key: try #require(SandboxProvider.publicKey(try message.signer.publicKeyPEM()))
+            key: try #require(SandboxRSAKeys.publicKey(try message.signer.publicKeyPEM()))
         )
         #expect(clientAccepts, "client")
         #expect(sandboxAccepts, "sandbox")
@@ -181,7 +181,7 @@ struct SignatureFixtureTests {
         let header = try AMSSignature.header(
             signing: message.body, path: message.path, clientID: message.clientID, time: message.time, with: Fixture.Party.merchant.privateKey()
         )
-        let key = try #require(SandboxProvider.publicKey(try Fixture.Party.merchant.publicKeyPEM()))
+        let key = try #require(SandboxRSAKeys.publicKey(try Fixture.Party.merchant.publicKeyPEM()))
         let accepted = ProviderSigning.isValid(header: header, path: message.path, clientID: message.clientID, time: message.time, body: message.body, key: key)
         let altered = alteringOneByte(of: message.body, at: alterationPositions(in: message.body)[2])
         let acceptedAltered = ProviderSigning.isValid(header: header, path: message.path, clientID: message.clientID, time: message.time, body: altered, key: key)
@@ -217,7 +217,7 @@ struct SignatureFixtureTests {
         let bareKey = try bare(Fixture.Party.merchant.publicKeyPEM())
         let clientKey = try RSAKeyText.publicKey(bareKey, role: "merchant")
         let clientAccepts = AMSSignature.verify(header: header, body: message.body, path: message.path, clientID: message.clientID, time: message.time, with: clientKey)
-        let sandboxKey = try #require(SandboxProvider.publicKey(bareKey))
+        let sandboxKey = try #require(SandboxRSAKeys.publicKey(bareKey))
         let sandboxAccepts = ProviderSigning.isValid(header: header, path: message.path, clientID: message.clientID, time: message.time, body: message.body, key: sandboxKey)
         #expect(clientAccepts, "client")
         #expect(sandboxAccepts, "sandbox")

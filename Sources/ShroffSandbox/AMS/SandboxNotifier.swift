@@ -10,8 +10,7 @@ actor SandboxNotifier {
     private let schedule: [Duration]
     private let httpClient: HTTPClient
     private let logger: Logger
-    private var deliveries: [Int: Task<Void, Never>] = [:]
-    private var nextID = 0
+    private var deliveries = SandboxDeliveries()
 
     init(signing: ProviderSigning, schedule: [Duration], httpClient: HTTPClient, logger: Logger) {
         self.signing = signing
@@ -22,29 +21,22 @@ actor SandboxNotifier {
 
     /// Starts delivering; `delay` holds the first attempt back (fault injection: out of order).
     func send(body: [UInt8], to url: String, clientID: String, reference: String, delay extraDelay: Duration = .zero) {
-        nextID += 1
-        let id = nextID
-        deliveries[id] = Task { [signing, schedule, httpClient, logger] in
-            for (attempt, delay) in schedule.enumerated() {
-                do { try await Task.sleep(for: attempt == 0 ? delay + extraDelay : delay) } catch { return }
+        let id = deliveries.nextDeliveryID()
+        deliveries.keep(Task { [signing, schedule, httpClient, logger] in
+            await SandboxRetryLoop.run(schedule: schedule, extraDelay: extraDelay) { attempt in
                 let acknowledged = await Self.deliver(body: body, to: url, clientID: clientID, signing: signing, httpClient: httpClient)
                 logger.info("sandbox notification attempt", metadata: [
-                    "payment_request_id": "\(reference)", "attempt": "\(attempt + 1)", "acknowledged": "\(acknowledged)",
+                    "payment_request_id": "\(reference)", "attempt": "\(attempt)", "acknowledged": "\(acknowledged)",
                 ])
-                if acknowledged { break }
+                return acknowledged
             }
-            self.finished(id)
-        }
-    }
-
-    private func finished(_ id: Int) {
-        deliveries[id] = nil
+            self.deliveries.finished(id)
+        }, id: id)
     }
 
     /// Stops pending retries (graceful shutdown).
     func cancelAll() {
-        for task in deliveries.values { task.cancel() }
-        deliveries.removeAll()
+        deliveries.cancelAll()
     }
 
     static func deliver(body: [UInt8], to url: String, clientID: String, signing: ProviderSigning, httpClient: HTTPClient) async -> Bool {

@@ -14,9 +14,8 @@ actor SandboxWAPNotifier {
     private let schedule: [Duration]
     private let httpClient: HTTPClient
     private let logger: Logger
-    private var deliveries: [Int: Task<Void, Never>] = [:]
+    private var deliveries = SandboxDeliveries()
     private var attempts: [String: Int] = [:]
-    private var nextID = 0
 
     init(book: SandboxWAPBook, schedule: [Duration], httpClient: HTTPClient, logger: Logger) {
         self.book = book
@@ -31,18 +30,16 @@ actor SandboxWAPNotifier {
         fields: [String: String], partner: String, signType: WAPSigning.SignType, sign: @escaping Sign, to url: String,
         delay extraDelay: Duration = .zero
     ) {
-        nextID += 1
-        let id = nextID
+        let id = deliveries.nextDeliveryID()
         let reference = fields["out_trade_no"] ?? "?"
-        deliveries[id] = Task { [book, schedule, httpClient, logger] in
-            for (attempt, delay) in schedule.enumerated() {
-                do { try await Task.sleep(for: attempt == 0 ? delay + extraDelay : delay) } catch { break }
+        deliveries.keep(Task { [book, schedule, httpClient, logger] in
+            await SandboxRetryLoop.run(schedule: schedule, extraDelay: extraDelay) { attempt in
                 var message = fields
                 message["notify_id"] = await book.issueNotifyID(partner: partner, now: Date())
                 message["notify_time"] = WAPTime.text(Date())
                 guard let signature = try? sign(message) else {
                     logger.error("sandbox WAP notification could not be signed", metadata: ["out_trade_no": "\(reference)"])
-                    break
+                    return true
                 }
                 message["sign"] = signature
                 message["sign_type"] = signType.rawValue
@@ -50,12 +47,12 @@ actor SandboxWAPNotifier {
                 let acknowledged = await Self.deliver(message, to: url, httpClient: httpClient)
                 logger.info("sandbox WAP notification attempt", metadata: [
                     "out_trade_no": "\(reference)", "trade_status": "\(fields["trade_status"] ?? "?")",
-                    "attempt": "\(attempt + 1)", "acknowledged": "\(acknowledged)",
+                    "attempt": "\(attempt)", "acknowledged": "\(acknowledged)",
                 ])
-                if acknowledged { break }
+                return acknowledged
             }
-            self.finished(id)
-        }
+            self.deliveries.finished(id)
+        }, id: id)
     }
 
     private func attempted(_ reference: String) {
@@ -65,14 +62,9 @@ actor SandboxWAPNotifier {
     /// How many posts were made for an out_trade_no (a test aid).
     func attemptCount(outTradeNo: String) -> Int { attempts[outTradeNo] ?? 0 }
 
-    private func finished(_ id: Int) {
-        deliveries[id] = nil
-    }
-
     /// Stops pending retries (graceful shutdown).
     func cancelAll() {
-        for task in deliveries.values { task.cancel() }
-        deliveries.removeAll()
+        deliveries.cancelAll()
     }
 
     /// One post; acknowledged only by HTTP 200 with the body exactly `success`.
