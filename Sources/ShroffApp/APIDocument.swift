@@ -66,20 +66,8 @@ enum YAMLWriter {
         }
     }
 
-    static func quote(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 { out += String(format: "\\x%02X", scalar.value) } else { out.unicodeScalars.append(scalar) }
-            }
-        }
-        return out + "\""
-    }
+    /// A YAML double-quoted scalar: JSON's string escapes are valid YAML.
+    static func quote(_ text: String) -> String { JSONText.string(text) }
 
     static func emit(_ value: JSONValue, indent: Int, into lines: inout [String], asItem: Bool) {
         let pad = String(repeating: "  ", count: indent)
