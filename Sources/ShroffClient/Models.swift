@@ -100,6 +100,10 @@ public struct PaymentIntent: Sendable, Equatable, Codable {
     public let paymentMethod: String?
     public let settleCurrency: String?
     public let failureCode: String?
+    /// true when the shopper paid after the intent's expiry (the payment stands).
+    public let paidAfterExpiry: Bool?
+    /// true when money landed after the intent was cancelled: it is refunded automatically.
+    public let paidAfterCancel: Bool?
 
     enum CodingKeys: String, CodingKey {
         case amount, currency, status
@@ -113,6 +117,8 @@ public struct PaymentIntent: Sendable, Equatable, Codable {
         case paymentMethod = "payment_method"
         case settleCurrency = "settle_currency"
         case failureCode = "failure_code"
+        case paidAfterExpiry = "paid_after_expiry"
+        case paidAfterCancel = "paid_after_cancel"
     }
 }
 
