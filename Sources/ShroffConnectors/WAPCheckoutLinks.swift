@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import ShroffCore
 
 /// The gateway's own checkout link of a mobile_web intent, handed to the merchant as `next_action`
 /// instead of a WAP URL: `<base>/checkout/h5/<order_id>?sig=<32 hex>`, the signature being the first
@@ -22,12 +23,7 @@ public struct WAPCheckoutLinks: Sendable {
 
     /// Whether `signature` is the one of `orderID`, compared in constant time.
     public func isValid(orderID: String, signature presented: String) -> Bool {
-        let expected = Array(signature(orderID: orderID).utf8)
-        let given = Array(presented.utf8)
-        guard expected.count == given.count else { return false }
-        var difference: UInt8 = 0
-        for index in expected.indices { difference |= expected[index] ^ given[index] }
-        return difference == 0
+        ConstantTime.equal(Array(signature(orderID: orderID).utf8), Array(presented.utf8))
     }
 
     func signature(orderID: String) -> String {
