@@ -86,7 +86,7 @@ public func buildApplication(
         receiver: AMSNotificationReceiver(
             providerPublicKey: connection.client.configuration.providerPublicKey, clientID: connection.client.configuration.clientID
         ),
-        intents: store, refunds: store, payments: payments,
+        refunds: store, payments: payments,
         signedPath: URL(string: connection.client.configuration.notifyURL)?.path ?? ProviderCallbacks.amsNotifyPath,
         wap: connection.wap.map(WAPNotificationReceiver.init(client:))
     ).register(on: httpRouter)

@@ -12,7 +12,6 @@ struct ProviderCallbacks: Sendable {
     static let wapNotifyPath = "/provider/wap/notify"
 
     let receiver: AMSNotificationReceiver
-    let intents: any PaymentIntentStore
     let refunds: any RefundStore
     let payments: PaymentService
     /// The path the provider signs: that of the notify URL it was given, which may differ from the
@@ -44,21 +43,14 @@ struct ProviderCallbacks: Sendable {
             context.logger.warning("provider notification could not be confirmed", metadata: ["provider": "wap", "error": "\(error)"])
             return Self.text("fail")
         }
-        var logger = context.logger
-        logger[metadataKey: "order_id"] = "\(report.orderID)"
-        guard let intent = try await intents.intent(orderID: report.orderID) else {
-            logger.warning("provider notification for an unknown payment")
-            return Self.text("fail")
-        }
-        guard WAPNotificationReceiver.matches(totalFee: report.totalFee, currency: report.currency, intent.amount) else {
-            logger.error("provider notification amount differs from the intent (or is missing); operator attention needed")
-            return Self.text("fail")
-        }
-        if let known = intent.providerPaymentID, !Self.same(report.tradeNo, known) {
-            logger.error("provider notification names another trade_no than the one the provider gave us")
-            return Self.text("fail")
-        }
-        try await payments.apply(report.event, to: intent.orderID, logger: logger)
+        let bound = ProviderPaymentReport(
+            orderID: report.orderID,
+            amountMatches: { [totalFee = report.totalFee, currency = report.currency] in
+                WAPNotificationReceiver.matches(totalFee: totalFee, currency: currency, $0)
+            },
+            providerPaymentID: report.tradeNo, event: report.event
+        )
+        guard try await payments.apply(bound, logger: context.logger) == .applied else { return Self.text("fail") }
         return Self.text("success")
     }
 
@@ -97,29 +89,15 @@ struct ProviderCallbacks: Sendable {
     }
 
     func apply(_ report: AMSPaymentReport, logger: Logger) async throws -> Response {
-        var logger = logger
-        logger[metadataKey: "order_id"] = "\(report.orderID)"
-        guard let intent = try await intents.intent(orderID: report.orderID) else {
-            logger.warning("provider notification for an unknown payment")
-            return Self.amsAnswer(status: "F", code: "ORDER_NOT_EXIST", httpStatus: .ok)
+        let bound = ProviderPaymentReport(
+            orderID: report.orderID, amountMatches: { [amount = report.reportedAmount] in Self.same(amount, $0) },
+            providerPaymentID: report.providerPaymentID, event: report.event
+        )
+        switch try await payments.apply(bound, logger: logger) {
+        case .applied: return Self.acknowledgement
+        case .unknownPayment: return Self.amsAnswer(status: "F", code: "ORDER_NOT_EXIST", httpStatus: .ok)
+        case .refused: return Self.amsAnswer(status: "F", code: "PARAM_ILLEGAL", httpStatus: .ok)
         }
-        guard Self.same(report.reportedAmount, intent.amount) else {
-            // Signed, but for a different amount than the merchant asked for: never mark it paid.
-            logger.error("provider notification amount differs from the intent; operator attention needed", metadata: [
-                "reported": "\(report.reportedAmount.value) \(report.reportedAmount.currency)",
-                "expected": "\(intent.amount.minorUnitsString) \(intent.amount.currency.code)",
-            ])
-            return Self.amsAnswer(status: "F", code: "PARAM_ILLEGAL", httpStatus: .ok)
-        }
-        if let known = intent.providerPaymentID, !Self.same(report.providerPaymentID, known) {
-            // The provider gave this payment another paymentId: the report is about some other payment.
-            logger.error("provider notification names another paymentId than the one the provider gave us", metadata: [
-                "reported_payment_id": "\(report.providerPaymentID?.prefix(64) ?? "-")", "payment_id": "\(known)",
-            ])
-            return Self.amsAnswer(status: "F", code: "PARAM_ILLEGAL", httpStatus: .ok)
-        }
-        try await payments.apply(report.event, to: intent.orderID, logger: logger)
-        return Self.acknowledgement
     }
 
     func apply(_ report: AMSRefundReport, logger: Logger) async throws -> Response {
