@@ -52,10 +52,9 @@ extension SQLStore: PaymentIntentStore {
         decide: @Sendable (PaymentIntent) -> PaymentTransition,
         makeEvent: @Sendable (PaymentIntent, WebhookEvent.Kind) -> WebhookEvent
     ) async throws -> TransitionOutcome {
-        let lock = dialect.lockForUpdate
-        return try await database.transaction { session in
+        try await database.transaction { session in
             // The lock serializes changes of one intent across nodes (and orders its outbox events).
-            guard let row = try await session.run("SELECT * FROM payment_intents WHERE order_id = ? \(lock)", orderID).first else {
+            guard let row = try await lockedRow(of: "payment_intents", where: "order_id", is: orderID, on: session) else {
                 return .notFound
             }
             let current = try Rows.intent(row)

@@ -3,12 +3,11 @@ import ShroffCore
 
 extension SQLStore: RefundStore {
     public func insertRefund(_ refund: Refund) async throws -> RefundInsertOutcome {
-        let lock = dialect.lockForUpdate
-        return try await database.transaction { session in
+        try await database.transaction { session in
             // The intent's lock comes first: racing refunds of one intent (on any node) run one after
             // the other, and each sees the refunds committed before it (READ COMMITTED reads anew at
             // every statement), so the sum below cannot be overtaken.
-            let intentRow = try await session.run("SELECT * FROM payment_intents WHERE order_id = ? \(lock)", refund.orderID).first
+            let intentRow = try await lockedRow(of: "payment_intents", where: "order_id", is: refund.orderID, on: session)
             if let existing = try await Self.existingRefund(refund, on: session) { return .existing(existing) }
             guard let intentRow else { throw StoredDataError(column: "refunds.order_id") }
             let committed = try await session.run(
@@ -66,17 +65,14 @@ extension SQLStore: RefundStore {
         decide: @Sendable (Refund) -> RefundTransition,
         makeEvent: @Sendable (Refund, PaymentIntent, WebhookEvent.Kind) -> WebhookEvent
     ) async throws -> RefundTransitionOutcome {
-        let lock = dialect.lockForUpdate
-        return try await database.transaction { session in
-            guard let row = try await session.run("SELECT * FROM refunds WHERE refund_id = ? \(lock)", refundID).first else {
-                return .notFound
-            }
+        try await database.transaction { session in
+            guard let row = try await lockedRow(of: "refunds", where: "refund_id", is: refundID, on: session) else { return .notFound }
             let current = try Rows.refund(row)
             // The intent's lock too: its refunded amount may change, and its outbox events must get
             // their order from one lock (locks are always taken refund, then intent: no deadlock).
-            guard let lockedIntent = try await session.run(
-                "SELECT * FROM payment_intents WHERE order_id = ? \(lock)", current.orderID
-            ).first else { throw StoredDataError(column: "refunds.order_id") }
+            guard let lockedIntent = try await lockedRow(of: "payment_intents", where: "order_id", is: current.orderID, on: session) else {
+                throw StoredDataError(column: "refunds.order_id")
+            }
             let decision = decide(current)
             guard case .apply(let next, let notification) = decision else { return .unchanged(current, decision) }
             try await session.run(

@@ -18,6 +18,12 @@ public struct SQLStore<Engine: SQLEngine>: MerchantStore, SecretStore, DatabaseP
         try await database.ping()
     }
 
+    /// The row of `table` whose key `column` is `value`, read with the dialect's lock: other
+    /// transactions that would change it wait until this one ends.
+    func lockedRow(of table: String, where column: String, is value: String, on session: any SQLSession) async throws -> SQLRow? {
+        try await session.run("SELECT * FROM \(table) WHERE \(column) = ? \(dialect.lockForUpdate)", value).first
+    }
+
     /// The rows one read statement finds, as domain values.
     func read<T>(_ sql: String, _ binds: any SQLBindable..., as map: (SQLRow) throws -> T) async throws -> [T] {
         let statement = SQLStatement(sql, binds)
