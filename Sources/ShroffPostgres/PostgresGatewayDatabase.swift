@@ -89,6 +89,8 @@ public final class PostgresGatewayDatabase: Sendable {
     }
 
     /// One transaction on `connection`, not retried (migrations use it on a connection of their own).
+    /// It runs in its caller's isolation (`nonisolated(nonsending)`), so that the pool's connection
+    /// closure in `retryingTransaction` may hand it the caller's non-Sendable `body`.
     nonisolated(nonsending) static func transaction<T: Sendable>(
         on connection: PostgresConnection, logger: Logger, _ body: (PostgresConnection) async throws -> T
     ) async throws -> T {
