@@ -33,17 +33,29 @@ let package = Package(
             ],
             swiftSettings: swift6
         ),
-        // Stores behind the core's ports.
+        // The stores behind the core's ports, written once: every query, row mapping and migration,
+        // over a small engine abstraction (sessions, transactions, the SQL dialect).
         .target(
-            name: "ShroffPersistence",
-            dependencies: ["ShroffCore", .product(name: "SQLiteNIO", package: "sqlite-nio")],
+            name: "ShroffStorage",
+            dependencies: ["ShroffCore", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swift6
         ),
-        // The same stores on PostgreSQL, for several gateway nodes sharing one database.
+        // The engine on embedded SQLite: one connection, serialised write transactions.
+        .target(
+            name: "ShroffSQLite",
+            dependencies: [
+                "ShroffStorage",
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swift6
+        ),
+        // The engine on PostgreSQL, for several gateway nodes sharing one database: a pool, row locks.
         .target(
             name: "ShroffPostgres",
             dependencies: [
-                "ShroffCore",
+                "ShroffStorage",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -79,7 +91,7 @@ let package = Package(
         .target(
             name: "ShroffApp",
             dependencies: [
-                "ShroffCore", "ShroffPersistence", "ShroffPostgres", "ShroffConnectors", "ShroffSandbox",
+                "ShroffCore", "ShroffStorage", "ShroffSQLite", "ShroffPostgres", "ShroffConnectors", "ShroffSandbox",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -125,7 +137,7 @@ let package = Package(
         .testTarget(
             name: "ShroffAppTests",
             dependencies: [
-                "ShroffApp", "ShroffCore", "ShroffPersistence",
+                "ShroffApp", "ShroffCore", "ShroffStorage", "ShroffSQLite",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -134,9 +146,9 @@ let package = Package(
             swiftSettings: swift6
         ),
         .testTarget(
-            name: "ShroffPersistenceTests",
+            name: "ShroffStorageTests",
             dependencies: [
-                "ShroffCore", "ShroffPersistence", "ShroffPostgres",
+                "ShroffCore", "ShroffStorage", "ShroffSQLite", "ShroffPostgres",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -7,7 +7,6 @@ import NIOCore
 import ServiceLifecycle
 import ShroffConnectors
 import ShroffCore
-import ShroffPersistence
 import ShroffSandbox
 
 /// Builds the gateway: database, provider connector (and the embedded sandbox when configured),
@@ -39,7 +38,7 @@ public func buildApplication(
     )
     let provider = router
     let payments = PaymentService(
-        intents: store, refunds: store, provider: provider, timestamps: configuration.timestamps,
+        intents: store, refunds: store, providerChecks: store, provider: provider, timestamps: configuration.timestamps,
         defaultExpirySeconds: configuration.defaultExpirySeconds, reconciliation: configuration.reconciliation,
         alert: metrics.recordOperatorAlert, tradeLinks: connection.wap
     )

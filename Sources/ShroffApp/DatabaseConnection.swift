@@ -1,8 +1,8 @@
 import Foundation
 import Logging
 import ShroffCore
-import ShroffPersistence
 import ShroffPostgres
+import ShroffSQLite
 
 /// Where the gateway keeps its data, as named by `SHROFF_DATABASE_URL`.
 public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
@@ -23,7 +23,8 @@ public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
 /// The gateway's database, whichever engine the configuration names: every store as one value,
 /// and how to close it. Opening applies pending migrations.
 public struct DatabaseConnection: Sendable {
-    public typealias Stores = MerchantStore & PaymentIntentStore & SecretStore & RefundStore & WebhookStore & DatabaseProbe
+    public typealias Stores = MerchantStore & PaymentIntentStore & SecretStore & RefundStore & ReconciliationStore & WebhookStore
+        & DatabaseProbe
 
     public let store: any Stores
     public let location: DatabaseLocation

@@ -38,14 +38,26 @@ public struct Merchant: Sendable, Equatable {
     }
 
     public static let standardSettlementCurrency = "HKD"
+}
+
+/// A merchant's webhook signing secrets: the current one and, after a rotation, the one it replaced
+/// with the end of its grace period.
+public struct WebhookSigningSecrets: Sendable, Equatable {
+    public var current: String
+    public var previous: String?
+    public var previousExpiresAt: Date?
+
+    public init(current: String, previous: String?, previousExpiresAt: Date?) {
+        self.current = current
+        self.previous = previous
+        self.previousExpiresAt = previousExpiresAt
+    }
 
     /// The secrets webhooks are signed with at `now`: the current one, and the previous one during
     /// its grace period.
-    public func signingSecrets(at now: Date) -> [String] {
-        guard let previous = previousWebhookSecret, let expiry = previousWebhookSecretExpiresAt, expiry > now else {
-            return [webhookSecret]
-        }
-        return [webhookSecret, previous]
+    public func active(at now: Date) -> [String] {
+        guard let previous, let previousExpiresAt, previousExpiresAt > now else { return [current] }
+        return [current, previous]
     }
 }
 

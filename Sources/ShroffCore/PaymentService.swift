@@ -7,6 +7,8 @@ import Logging
 public struct PaymentService: Sendable {
     public let intents: any PaymentIntentStore
     public let refunds: any RefundStore
+    /// When late intents and refunds are next checked at the provider.
+    public let providerChecks: any ReconciliationStore
     public let provider: any PaymentProvider
     public let timestamps: TimestampFormat
     public let defaultExpirySeconds: Int64
@@ -23,13 +25,15 @@ public struct PaymentService: Sendable {
     let refundStarts = SingleFlight<Refund>()
 
     public init(
-        intents: any PaymentIntentStore, refunds: any RefundStore, provider: any PaymentProvider, timestamps: TimestampFormat,
+        intents: any PaymentIntentStore, refunds: any RefundStore, providerChecks: any ReconciliationStore, provider: any PaymentProvider,
+        timestamps: TimestampFormat,
         defaultExpirySeconds: Int64 = 1800, reconciliation: ReconciliationSchedule = .standard,
         now: @escaping @Sendable () -> Date = { Date() }, alert: @escaping @Sendable (OperatorAlert) -> Void = { _ in },
         tradeLinks: (any TradeLinkIssuer)? = nil, tradeLinkMargin: Duration = .seconds(600)
     ) {
         self.intents = intents
         self.refunds = refunds
+        self.providerChecks = providerChecks
         self.provider = provider
         self.timestamps = timestamps
         self.defaultExpirySeconds = defaultExpirySeconds

@@ -234,9 +234,9 @@ public enum RefundInsertOutcome: Sendable, Equatable {
     case inserted(Refund)
     /// A refund with the same merchant_refund_id already existed.
     case existing(Refund)
-    /// The intent cannot be refunded in its status.
+    /// The intent cannot be refunded in its status (`RefundAdmission.notRefundable`).
     case notRefundable(PaymentStatus)
-    /// The refund would take the non-failed refunds over the intent's amount.
+    /// The refund would take the non-failed refunds over the intent's amount (`RefundAdmission.exceedsRefundable`).
     case exceedsRefundable(remainingMinorUnits: Int64)
 }
 
@@ -257,10 +257,10 @@ public struct DueCheck<Item: Sendable & Equatable>: Sendable, Equatable {
     }
 }
 
-/// Persistence of refunds, and the reconciliation schedule of intents and refunds.
+/// Persistence of refunds.
 public protocol RefundStore: Sendable {
-    /// In one transaction: refuses a second merchant_refund_id, a refund of an intent that holds no
-    /// money (`PaymentIntent.holdsMoney`) and one that takes the non-failed refunds over the intent's amount; else inserts.
+    /// In one transaction: refuses a second merchant_refund_id, and a refund that `RefundAdmission`
+    /// does not admit (decided with the intent locked); else inserts.
     func insertRefund(_ refund: Refund) async throws -> RefundInsertOutcome
     func refund(refundID: String) async throws -> Refund?
     func refund(merchantUID: Int64, refundID: String) async throws -> Refund?
@@ -272,14 +272,19 @@ public protocol RefundStore: Sendable {
         decide: @Sendable (Refund) -> RefundTransition,
         makeEvent: @Sendable (Refund, PaymentIntent, WebhookEvent.Kind) -> WebhookEvent
     ) async throws -> RefundTransitionOutcome
+}
 
-    /// Leases PENDING intents whose next provider check is due (so other nodes skip them for `lease`).
+/// The reconciliation schedule: when intents and refunds whose result is late are next checked at
+/// the provider. A claimed check is leased to one node until it is rescheduled or the lease ends.
+public protocol ReconciliationStore: Sendable {
+    /// Leases PENDING intents whose next provider check is due (so other nodes skip them for
+    /// `lease`), and CANCELLED ones still watched for a late payment; the most overdue first.
     func claimDueIntentChecks(now: Date, limit: Int, lease: Duration) async throws -> [DueCheck<PaymentIntent>]
     /// Sets the next check of a PENDING intent, or of a CANCELLED one still watched for a late payment.
     func scheduleIntentCheck(orderID: String, at: Date, checks: Int) async throws
     /// Ends the checks of a CANCELLED intent whose watch for a late payment is over.
     func stopIntentChecks(orderID: String) async throws
-    /// Leases PROCESSING refunds whose next provider check is due.
+    /// Leases PROCESSING refunds whose next provider check is due; the most overdue first.
     func claimDueRefundChecks(now: Date, limit: Int, lease: Duration) async throws -> [DueCheck<Refund>]
     func scheduleRefundCheck(refundID: String, at: Date, checks: Int) async throws
 }

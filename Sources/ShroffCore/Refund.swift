@@ -46,6 +46,24 @@ public struct Refund: Sendable, Equatable {
     }
 }
 
+/// Whether a new refund fits its intent. The stores ask inside the insert's transaction, with the
+/// intent locked and the sum of its refunds that have not FAILED, so racing refunds cannot together
+/// give back more than was paid.
+public enum RefundAdmission: Sendable, Equatable {
+    case admitted
+    /// The intent holds no money (`PaymentIntent.holdsMoney`).
+    case notRefundable(PaymentStatus)
+    /// The refund would take the intent's refunds over its amount.
+    case exceedsRefundable(remainingMinorUnits: Int64)
+
+    public static func decide(_ refund: Refund, of intent: PaymentIntent, committedMinorUnits: Int64) -> RefundAdmission {
+        guard intent.holdsMoney else { return .notRefundable(intent.status) }
+        let remaining = intent.amount.minorUnits - committedMinorUnits
+        guard refund.amount.minorUnits <= remaining else { return .exceedsRefundable(remainingMinorUnits: remaining) }
+        return .admitted
+    }
+}
+
 /// Something the provider said about a refund.
 public enum RefundEvent: Sendable, Equatable {
     case providerSucceeded(time: Date, providerRefundID: String?)

@@ -2,7 +2,7 @@ import Foundation
 import Logging
 import NIOCore
 import ShroffCore
-import ShroffPersistence
+import ShroffSQLite
 import Synchronization
 import Testing
 

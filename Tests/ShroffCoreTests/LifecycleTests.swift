@@ -105,6 +105,25 @@ struct LifecycleTests {
         }
     }
 
+    @Test func refundAdmission() {
+        let refund = Self.refund(.processing)  // 4.00 of an intent of 10.00
+        var late = Self.intent(.cancelled)
+        late.latePaymentTime = Self.t0
+        #expect(RefundAdmission.decide(refund, of: Self.intent(.succeeded), committedMinorUnits: 0) == .admitted)
+        #expect(RefundAdmission.decide(refund, of: Self.intent(.succeeded), committedMinorUnits: 600) == .admitted)
+        #expect(RefundAdmission.decide(refund, of: Self.intent(.succeeded), committedMinorUnits: 601) == .exceedsRefundable(remainingMinorUnits: 399))
+        #expect(RefundAdmission.decide(refund, of: late, committedMinorUnits: 0) == .admitted)
+        #expect(RefundAdmission.decide(refund, of: Self.intent(.cancelled), committedMinorUnits: 0) == .notRefundable(.cancelled))
+        #expect(RefundAdmission.decide(refund, of: Self.intent(.pending), committedMinorUnits: 0) == .notRefundable(.pending))
+    }
+
+    @Test func webhookSigningSecretsDuringARotation() {
+        let rotated = WebhookSigningSecrets(current: "new", previous: "old", previousExpiresAt: Self.t0)
+        #expect(rotated.active(at: Self.t0.addingTimeInterval(-0.001)) == ["new", "old"])
+        #expect(rotated.active(at: Self.t0) == ["new"])
+        #expect(WebhookSigningSecrets(current: "only", previous: nil, previousExpiresAt: nil).active(at: Self.t0) == ["only"])
+    }
+
     @Test func everyPaymentStatusAndEventIsDecided() {
         let events: [PaymentEvent] = [
             .providerSucceeded(payTime: Self.t0, wallet: nil, settleCurrency: nil), .providerFailed(code: "X"),

@@ -1,7 +1,7 @@
 import Foundation
 @testable import ShroffCore
 import Synchronization
-import ShroffPersistence
+import ShroffSQLite
 import Testing
 
 /// A scripted wallet provider. The provider is a port; the end-to-end tests drive the real sandbox.
@@ -65,7 +65,8 @@ struct ServiceFixture {
         try await withSQLiteHarness { harness in
             let merchant = try await harness.store.createMerchant(makeMerchant(name: "Demo shop"))
             let service = PaymentService(
-                intents: harness.store, refunds: harness.store, provider: provider, timestamps: hongKongTime, alert: alert
+                intents: harness.store, refunds: harness.store, providerChecks: harness.store, provider: provider,
+                timestamps: hongKongTime, alert: alert
             )
             try await body(ServiceFixture(harness: harness, provider: provider, service: service, merchant: merchant))
         }
@@ -247,7 +248,9 @@ struct PaymentServiceTests {
         let provider = SlowPayProvider()
         try await withSQLiteHarness { harness in
             let merchant = try await harness.store.createMerchant(makeMerchant(name: "Demo shop"))
-            let service = PaymentService(intents: harness.store, refunds: harness.store, provider: provider, timestamps: hongKongTime)
+            let service = PaymentService(
+                intents: harness.store, refunds: harness.store, providerChecks: harness.store, provider: provider, timestamps: hongKongTime
+            )
             let creating = Task { try await service.create(try seed000Request(), merchant: merchant, logger: quietLogger) }
             let orderID = await provider.waitForPayCall()
             // The provider has no payment yet: the cancel finds nothing and the intent is CANCELLED.
@@ -270,8 +273,8 @@ struct PaymentServiceTests {
         try await withSQLiteHarness { harness in
             let merchant = try await harness.store.createMerchant(makeMerchant(name: "Demo shop"))
             let service = PaymentService(
-                intents: harness.store, refunds: harness.store, provider: FakeProvider(.succeeded(clock)), timestamps: hongKongTime,
-                reconciliation: schedule, now: { clock }
+                intents: harness.store, refunds: harness.store, providerChecks: harness.store, provider: FakeProvider(.succeeded(clock)),
+                timestamps: hongKongTime, reconciliation: schedule, now: { clock }
             )
             let intent = try await service.create(try seed000Request(), merchant: merchant, logger: quietLogger)
             #expect(intent.status == .succeeded)
@@ -294,7 +297,8 @@ struct PaymentServiceTests {
         try await withSQLiteHarness { harness in
             let merchant = try await harness.store.createMerchant(makeMerchant(name: "Demo shop"))
             let service = PaymentService(
-                intents: harness.store, refunds: harness.store, provider: provider, timestamps: hongKongTime, now: { clock.withLock { $0 } }
+                intents: harness.store, refunds: harness.store, providerChecks: harness.store, provider: provider, timestamps: hongKongTime,
+                now: { clock.withLock { $0 } }
             )
             let intent = try await service.create(try seed000Request(), merchant: merchant, logger: quietLogger)
             let request = try CreateRefundRequest.validate(["order_id": .string(intent.orderID), "merchant_refund_id": .string("R-1"), "amount": .string("1")])

@@ -1,6 +1,6 @@
 import Foundation
 import ShroffCore
-import ShroffPersistence
+import ShroffSQLite
 import Testing
 
 /// The store contract on SQLite, a fresh database file per check (the same list runs on PostgreSQL).

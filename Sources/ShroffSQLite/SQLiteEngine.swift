@@ -1,0 +1,77 @@
+import Foundation
+import NIOCore
+import ShroffStorage
+import SQLiteNIO
+
+/// Every store of the gateway on the embedded SQLite database.
+public typealias SQLiteStore = SQLStore<SQLiteDatabase>
+
+extension SQLiteDatabase: SQLEngine {
+    public var dialect: SQLDialect { .sqlite }
+
+    /// One embedded database file per gateway process: its leases are this process's own.
+    public var isExclusiveToThisProcess: Bool { true }
+
+    public func read<T: Sendable>(_ body: (any SQLSession) async throws -> T) async throws -> T {
+        try await withConnection { try await body(SQLiteSession(connection: $0)) }
+    }
+
+    /// A write runs as a transaction of its own, which takes the write lock from the start.
+    public func write<T: Sendable>(_ body: (any SQLSession) async throws -> T) async throws -> T {
+        try await transaction(body)
+    }
+
+    /// `BEGIN IMMEDIATE` on the one connection: no other statement runs until it ends, so row locks are not needed.
+    public func transaction<T: Sendable>(_ body: (any SQLSession) async throws -> T) async throws -> T {
+        try await immediateTransaction { try await body(SQLiteSession(connection: $0)) }
+    }
+
+    public func ping() async throws {
+        _ = try await withConnection { try await $0.query("SELECT 1").count }
+    }
+}
+
+extension SQLDialect {
+    /// SQLite's: 64-bit INTEGER columns (an `INTEGER PRIMARY KEY` is the rowid), no row locks (one
+    /// write transaction at a time), `applied_at` in seconds.
+    public static let sqlite = SQLDialect(
+        integer: "INTEGER", bytes: "BLOB", generatedKey: "INTEGER PRIMARY KEY AUTOINCREMENT",
+        generatedKeyStarting: { table, first in
+            ("INTEGER PRIMARY KEY AUTOINCREMENT", ["INSERT INTO sqlite_sequence (name, seq) VALUES ('\(table)', \(first - 1))"])
+        },
+        lockForUpdate: "", claimLock: { _ in "" }, migrationLock: nil,
+        migrationTime: { .integer(Int64($0.timeIntervalSince1970)) }
+    )
+}
+
+/// The connection of a read, write or transaction, binding each `?` in order.
+struct SQLiteSession: SQLSession {
+    let connection: SQLiteConnection
+
+    func run(_ statement: SQLStatement) async throws -> [SQLRow] {
+        let rows = try await connection.query(statement.sql, statement.binds.map(Self.data))
+        guard let first = rows.first else { return [] }
+        let columns = SQLColumns(first.columns.map(\.name))
+        return try rows.map { row in SQLRow(columns: columns, values: try row.columns.map(Self.value)) }
+    }
+
+    static func data(_ value: SQLValue) -> SQLiteData {
+        switch value {
+        case .integer(let integer): .integer(Int(integer))
+        case .text(let text): .text(text)
+        case .bytes(let bytes): .blob(ByteBuffer(bytes: bytes))
+        case .null: .null
+        }
+    }
+
+    static func value(_ column: SQLiteColumn) throws -> SQLValue {
+        switch column.data {
+        case .integer(let integer): .integer(Int64(integer))
+        case .text(let text): .text(text)
+        case .blob(let buffer): .bytes(Array(buffer.readableBytesView))
+        case .null: .null
+        // The stores keep no REAL values.
+        case .float: throw StoredDataError(column: column.name)
+        }
+    }
+}

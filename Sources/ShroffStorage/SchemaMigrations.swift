@@ -1,0 +1,177 @@
+import Foundation
+import Logging
+
+/// One numbered change of the schema, for every engine (its types from the engine's dialect).
+public struct Migration: Sendable {
+    public let version: Int
+    public let name: String
+    public let statements: @Sendable (SQLDialect) -> [String]
+}
+
+/// The schema's numbered migrations, one list for every engine, so that a schema version means the
+/// same on each. Append-only: never edit one that has shipped, add the next. `schema_migrations`
+/// lists the versions a database has.
+public enum SchemaMigrations {
+    public static var latestVersion: Int { all.map(\.version).max() ?? 0 }
+
+    /// Applies, in order, each migration the database does not list yet, each in a transaction of
+    /// its own run by `transaction`, and logs each one applied.
+    public static func apply(
+        dialect: SQLDialect, logger: Logger, metadata: Logger.Metadata = [:],
+        transaction: ((any SQLSession) async throws -> Bool) async throws -> Bool
+    ) async throws {
+        for migration in all {
+            let applied = try await transaction { session in
+                if let lock = dialect.migrationLock { try await session.run(lock) }
+                try await session.run(
+                    "CREATE TABLE IF NOT EXISTS schema_migrations (version \(dialect.integer) PRIMARY KEY, applied_at \(dialect.integer) NOT NULL)"
+                )
+                guard try await session.run("SELECT version FROM schema_migrations WHERE version = ?", migration.version).isEmpty else {
+                    return false
+                }
+                for statement in migration.statements(dialect) {
+                    try await session.run(statement)
+                }
+                try await session.run(
+                    "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)", migration.version, dialect.migrationTime(Date())
+                )
+                return true
+            }
+            if applied {
+                logger.info("database migration applied", metadata: metadata.merging(["version": "\(migration.version)"]) { $1 })
+            }
+        }
+    }
+
+    static let all: [Migration] = [
+        Migration(version: 1, name: "merchants, payment intents, the webhook outbox, secrets") { d in
+            // Merchant uids are 8-digit numbers, like the seeds' `uid`.
+            let merchantKey = d.generatedKeyStarting("merchants", 12_009_321)
+            return [
+                """
+                CREATE TABLE merchants (
+                    uid \(merchantKey.definition),
+                    name TEXT NOT NULL,
+                    client_id TEXT NOT NULL UNIQUE,
+                    api_key_hash TEXT NOT NULL,
+                    webhook_secret TEXT NOT NULL,
+                    h5_domain TEXT,
+                    default_notify_url TEXT,
+                    created_at \(d.integer) NOT NULL
+                )
+                """,
+            ] + merchantKey.statements + [
+                """
+                CREATE TABLE payment_intents (
+                    order_id TEXT PRIMARY KEY,
+                    merchant_uid \(d.integer) NOT NULL REFERENCES merchants(uid),
+                    merchant_order_id TEXT NOT NULL,
+                    amount_minor \(d.integer) NOT NULL,
+                    currency TEXT NOT NULL,
+                    description TEXT NOT NULL,
+                    notify_url TEXT,
+                    return_url TEXT,
+                    method TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    next_action_type TEXT,
+                    next_action_url TEXT,
+                    create_time \(d.integer) NOT NULL,
+                    expires_at \(d.integer) NOT NULL,
+                    pay_time \(d.integer),
+                    provider_payment_id TEXT,
+                    wallet_used TEXT,
+                    settle_currency TEXT,
+                    failure_code TEXT,
+                    refunded_minor \(d.integer) NOT NULL DEFAULT 0,
+                    request_fingerprint TEXT NOT NULL,
+                    updated_at \(d.integer) NOT NULL,
+                    UNIQUE (merchant_uid, merchant_order_id)
+                )
+                """,
+                "CREATE INDEX payment_intents_status_expiry ON payment_intents (status, expires_at)",
+                """
+                CREATE TABLE webhook_events (
+                    seq \(d.generatedKey),
+                    id TEXT NOT NULL UNIQUE,
+                    merchant_uid \(d.integer) NOT NULL,
+                    order_id TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    body TEXT NOT NULL,
+                    created_at \(d.integer) NOT NULL
+                )
+                """,
+                "CREATE INDEX webhook_events_order ON webhook_events (order_id, seq)",
+                "CREATE TABLE secrets (name TEXT PRIMARY KEY, value \(d.bytes) NOT NULL)",
+            ]
+        },
+        Migration(version: 2, name: "webhook delivery: state on the outbox rows, every attempt recorded, secret rotation") { d in [
+            "ALTER TABLE webhook_events ADD COLUMN notify_url TEXT",
+            "ALTER TABLE webhook_events ADD COLUMN status TEXT NOT NULL DEFAULT 'pending'",
+            "ALTER TABLE webhook_events ADD COLUMN attempt_count \(d.integer) NOT NULL DEFAULT 0",
+            "ALTER TABLE webhook_events ADD COLUMN next_attempt_at \(d.integer)",
+            "ALTER TABLE webhook_events ADD COLUMN lease_until \(d.integer)",
+            "ALTER TABLE webhook_events ADD COLUMN last_error TEXT",
+            "ALTER TABLE webhook_events ADD COLUMN completed_at \(d.integer)",
+            "UPDATE webhook_events SET next_attempt_at = created_at",
+            "CREATE INDEX webhook_events_due ON webhook_events (status, next_attempt_at)",
+            "CREATE INDEX webhook_events_merchant ON webhook_events (merchant_uid, seq)",
+            """
+            CREATE TABLE webhook_attempts (
+                id \(d.generatedKey),
+                event_id TEXT NOT NULL REFERENCES webhook_events(id),
+                number \(d.integer) NOT NULL,
+                started_at \(d.integer) NOT NULL,
+                url TEXT NOT NULL,
+                http_status \(d.integer),
+                latency_ms \(d.integer) NOT NULL,
+                error TEXT
+            )
+            """,
+            "CREATE INDEX webhook_attempts_event ON webhook_attempts (event_id, number)",
+            "ALTER TABLE merchants ADD COLUMN previous_webhook_secret TEXT",
+            "ALTER TABLE merchants ADD COLUMN previous_webhook_secret_expires_at \(d.integer)",
+        ] },
+        Migration(version: 3, name: "refunds, and the reconciliation schedule of intents and refunds") { d in [
+            "ALTER TABLE payment_intents ADD COLUMN check_at \(d.integer)",
+            "ALTER TABLE payment_intents ADD COLUMN check_count \(d.integer) NOT NULL DEFAULT 0",
+            "UPDATE payment_intents SET check_at = create_time WHERE status = 'PENDING'",
+            "CREATE INDEX payment_intents_check ON payment_intents (status, check_at)",
+            """
+            CREATE TABLE refunds (
+                refund_id TEXT PRIMARY KEY,
+                merchant_uid \(d.integer) NOT NULL REFERENCES merchants(uid),
+                order_id TEXT NOT NULL REFERENCES payment_intents(order_id),
+                merchant_refund_id TEXT NOT NULL,
+                amount_minor \(d.integer) NOT NULL,
+                currency TEXT NOT NULL,
+                reason TEXT,
+                status TEXT NOT NULL,
+                provider_refund_id TEXT,
+                failure_code TEXT,
+                create_time \(d.integer) NOT NULL,
+                finish_time \(d.integer),
+                request_fingerprint TEXT NOT NULL,
+                check_at \(d.integer),
+                check_count \(d.integer) NOT NULL DEFAULT 0,
+                UNIQUE (merchant_uid, merchant_refund_id)
+            )
+            """,
+            "CREATE INDEX refunds_order ON refunds (order_id)",
+            "CREATE INDEX refunds_check ON refunds (status, check_at)",
+        ] },
+        // When the latest WAP URL issued can no longer open a trade, and a payment that landed on
+        // the intent after it was cancelled.
+        Migration(version: 4, name: "mobile_web: trade link closing time, payment after cancel") { d in [
+            "ALTER TABLE payment_intents ADD COLUMN trade_link_closes_at \(d.integer)",
+            "ALTER TABLE payment_intents ADD COLUMN late_payment_time \(d.integer)",
+        ] },
+        // Seed 000: an intent without a settlement currency settles in the merchant's default one.
+        Migration(version: 5, name: "the merchant's default settlement currency") { _ in [
+            "ALTER TABLE merchants ADD COLUMN default_settlement_currency TEXT NOT NULL DEFAULT 'HKD'",
+        ] },
+        // The provider's form details of a next action (POST fields, code type, display hint).
+        Migration(version: 6, name: "next action details") { _ in [
+            "ALTER TABLE payment_intents ADD COLUMN next_action_details TEXT",
+        ] },
+    ]
+}
