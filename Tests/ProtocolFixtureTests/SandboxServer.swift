@@ -18,6 +18,8 @@ struct SandboxServer: Sendable {
 
     let baseURL: String
     let recorder: Recorder
+    /// The WAP gateway mounted beside the provider, when the server was started with partners.
+    let wap: SandboxWAPGateway?
 
     var notifyURL: String { baseURL + Self.notifyPath }
 
@@ -81,16 +83,28 @@ struct SandboxServer: Sendable {
         }
     }
 
-    /// Runs `body` against a fresh sandbox that accepts the fixture client ids with the merchant key.
-    static func with(_ body: (SandboxServer) async throws -> Void) async throws {
+    /// Runs `body` against a fresh sandbox that accepts the fixture client ids with the merchant key
+    /// (and, given `wapPartners`, a WAP gateway beside it whose notifications are acknowledged).
+    static func with(
+        settlement: SandboxSettlementConfiguration = SandboxSettlementConfiguration(), wapPartners: [String: SandboxWAPPartner] = [:],
+        _ body: (SandboxServer) async throws -> Void
+    ) async throws {
         let logger = Fixture.logger
         let merchantKey = try Fixture.Party.merchant.publicKeyPEM()
+        let wap = wapPartners.isEmpty ? nil : try SandboxWAPGateway(
+            configuration: SandboxWAPConfiguration(
+                publicBaseURL: publicBaseURL, partners: wapPartners, providerPrivateKeyPEM: try Fixture.Party.provider.privateKeyPEM(),
+                notificationSchedule: [.zero]
+            ),
+            logger: logger
+        )
         let sandbox = try SandboxProvider(
             configuration: SandboxConfiguration(
                 publicBaseURL: publicBaseURL, providerPrivateKeyPEM: try Fixture.Party.provider.privateKeyPEM(),
                 clients: [Fixture.clientID: merchantKey, Fixture.sandboxClientID: merchantKey],
-                notificationSchedule: [.zero]
+                notificationSchedule: [.zero], settlement: settlement
             ),
+            wap: wap,
             logger: logger
         )
         let recorder = Recorder()
@@ -103,6 +117,9 @@ struct SandboxServer: Sendable {
                 path: request.uri.path, headers: request.headers.map { ($0.name.rawName, $0.value) }, body: Array(buffer: body)
             ))
             return Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(string: AMSNotificationReceiver.acknowledgement)))
+        }
+        if wap != nil {
+            router.post(RouterPath(stringLiteral: WAPServer.notifyPath)) { _, _ in Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(string: "success"))) }
         }
         sandbox.register(on: router)
 
@@ -124,7 +141,7 @@ struct SandboxServer: Sendable {
         let port = await iterator.next() ?? 0
         let result: Result<Void, any Error>
         if port > 0 {
-            do { try await body(SandboxServer(baseURL: "http://127.0.0.1:\(port)", recorder: recorder)); result = .success(()) } catch { result = .failure(error) }
+            do { try await body(SandboxServer(baseURL: "http://127.0.0.1:\(port)", recorder: recorder, wap: wap)); result = .success(()) } catch { result = .failure(error) }
         } else {
             result = .failure(SetupFailed())
         }

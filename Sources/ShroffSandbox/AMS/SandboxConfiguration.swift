@@ -7,6 +7,8 @@ public struct SandboxConfiguration: Sendable {
     public var clients: [String: String]
     /// Delays before each notification attempt; the provider's real schedule unless a test shortens it.
     public var notificationSchedule: [Duration]
+    /// The daily settlement files; off (no folder) unless set.
+    public var settlement: SandboxSettlementConfiguration
 
     /// providers.md §1: 0 s, 2 min, 10 min, 10 min, 1 h, 2 h, 6 h, 15 h.
     public static let providerSchedule: [Duration] = [
@@ -15,11 +17,13 @@ public struct SandboxConfiguration: Sendable {
 
     public init(
         publicBaseURL: String, providerPrivateKeyPEM: String, clients: [String: String],
-        notificationSchedule: [Duration] = SandboxConfiguration.providerSchedule
+        notificationSchedule: [Duration] = SandboxConfiguration.providerSchedule,
+        settlement: SandboxSettlementConfiguration = SandboxSettlementConfiguration()
     ) {
         self.publicBaseURL = publicBaseURL.hasSuffix("/") ? String(publicBaseURL.dropLast()) : publicBaseURL
         self.providerPrivateKeyPEM = providerPrivateKeyPEM
         self.clients = clients
         self.notificationSchedule = notificationSchedule
+        self.settlement = settlement
     }
 }

@@ -249,6 +249,11 @@ actor SandboxLedger {
         return refunds[key]
     }
 
+    /// Every refund, oldest first (the day's settlement files take the successful ones).
+    func allRefunds() -> [SandboxRefund] {
+        refunds.values.sorted { ($0.createTime, $0.refundID) < ($1.createTime, $1.refundID) }
+    }
+
     func refunds(ofPayment requestID: String) -> [SandboxRefund] {
         refunds.values.filter { $0.paymentRequestID == requestID }.sorted { $0.createTime < $1.createTime }
     }

@@ -9,13 +9,16 @@ public final class SandboxProvider: Sendable {
     let configuration: SandboxConfiguration
     let signing: ProviderSigning
     let clientKeys: [String: _RSA.Signing.PublicKey]
-    let ledger = SandboxLedger()
+    let ledger: SandboxLedger
     /// Shared with the WAP gateway, so one control endpoint arms faults for both protocols.
     let faults: SandboxFaults
     let notifier: SandboxNotifier
     let logger: Logger
     /// The WAP gateway mounted beside this provider, so `simulate` also drives trades by `out_trade_no`.
     let wap: SandboxWAPGateway?
+    let settlements: SandboxSettlements
+    /// Writes each day's settlement files at its end, when there is a settlement folder.
+    let dailySettlements: Task<Void, Never>?
 
     public init(configuration: SandboxConfiguration, wap: SandboxWAPGateway? = nil, httpClient: HTTPClient = .shared, logger: Logger) throws {
         self.configuration = configuration
@@ -36,10 +39,19 @@ public final class SandboxProvider: Sendable {
         self.notifier = SandboxNotifier(
             signing: signing, schedule: configuration.notificationSchedule, httpClient: httpClient, logger: logger
         )
+        let ledger = SandboxLedger()
+        let settlements = SandboxSettlements(
+            configuration: configuration.settlement, ledger: ledger, wapBook: wap?.book, customers: Array(configuration.clients.keys),
+            partners: wap.map { Array($0.configuration.partners.keys) } ?? [], logger: logger
+        )
+        self.ledger = ledger
+        self.settlements = settlements
+        self.dailySettlements = configuration.settlement.folder == nil ? nil : Task { await settlements.runDaily() }
     }
 
-    /// Stops pending notification retries.
+    /// Stops pending notification retries and the daily settlement files.
     public func shutdown() async {
+        dailySettlements?.cancel()
         await notifier.cancelAll()
         await wap?.shutdown()
     }
@@ -58,6 +70,12 @@ public final class SandboxProvider: Sendable {
             try await self.inspectRefund(requestID: context.parameters.get("refundRequestID") ?? "")
         }
         router.post("/sandbox/v1/control") { request, _ in try await self.control(request) }
+        router.post("/sandbox/v1/settlements/generate") { request, _ in try await self.generateSettlements(request) }
+        router.post("/sandbox/v1/settlements/discrepancies") { request, _ in try await self.setSettlementDiscrepancies(request) }
+        router.get("/sandbox/v1/settlements/discrepancies") { _, _ in
+            let discrepancies = await self.settlements.discrepancies
+            return Self.jsonResponse(.ok, ["discrepancies": discrepancies.map(Self.describe)])
+        }
         router.get("/sandbox/v1/control") { _, _ in Self.jsonResponse(.ok, ["faults": await self.faults.describe()]) }
         router.get("/sandbox/v1/payments") { _, _ in try await self.inspectAll() }
         router.get("/sandbox/v1/payments/:paymentRequestID") { _, context in

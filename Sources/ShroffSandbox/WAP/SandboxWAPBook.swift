@@ -116,6 +116,11 @@ actor SandboxWAPBook {
         return trade
     }
 
+    /// Every trade, oldest first (the day's settlement files take the paid ones, which never expire).
+    func allTrades() -> [SandboxWAPTrade] {
+        trades.values.sorted { ($0.createTime, $0.tradeNo) < ($1.createTime, $1.tradeNo) }
+    }
+
     private func find(partner: String?, outTradeNo: String?, tradeNo: String?) -> Key? {
         if let outTradeNo, !outTradeNo.isEmpty {
             guard let partner = partner ?? partnersByOutTradeNo[outTradeNo]?.last else { return nil }
