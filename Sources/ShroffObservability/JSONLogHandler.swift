@@ -58,8 +58,8 @@ public struct JSONLogHandler: LogHandler {
 }
 
 /// JSON text for log fields, escaped byte by byte (quotes, backslashes, control characters).
-enum JSONText {
-    static func string(_ text: String) -> String {
+public enum JSONText {
+    public static func string(_ text: String) -> String {
         var out = "\""
         for scalar in text.unicodeScalars {
             switch scalar {

@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import Logging
 import ShroffApp
+import ShroffObservability
+import ShroffSandbox
 
 @main
 struct Shroff: AsyncParsableCommand {

@@ -1,12 +1,13 @@
-import AsyncHTTPClient
 import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
 import ServiceLifecycle
+import ShroffBackground
 import ShroffConnectors
 import ShroffCore
+import ShroffObservability
 import ShroffPersistence
 import ShroffSandbox
 

@@ -161,13 +161,6 @@ public struct GatewayConfiguration: Sendable {
     }
 }
 
-public enum SandboxDefaults {
-    /// The AMS client id the gateway uses against the embedded sandbox.
-    public static let clientID = "SANDBOX_SHROFF_GATEWAY"
-    /// The WAP partner id the gateway uses against the sandbox.
-    public static let wapPartner = "2088101122136241"
-}
-
 /// A setting that cannot be used; names the setting, never its secret value.
 public struct ConfigurationError: Error, CustomStringConvertible {
     public let description: String

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import ShroffCore
+import ShroffObservability
 
 /// Gives every answer its `x-request-id`, logs and measures every request, and maps every error to the
 /// envelope in one place. Unexpected errors become 50000 with no internals in the message.
