@@ -14,7 +14,7 @@ struct ProviderConnection {
     static func make(configuration: GatewayConfiguration, checkoutLinks: WAPCheckoutLinks, logger: Logger) throws -> ProviderConnection {
         let notifyPath = ProviderCallbacks.amsNotifyPath
         switch configuration.provider {
-        case .embeddedSandbox(let schedule):
+        case .embeddedSandbox(let schedule, let wapSignType):
             let keys = try SandboxKeys.load(dataDirectory: configuration.dataDirectory)
             // The gateway reaches its own embedded provider over loopback, as it would a remote one.
             let loopback = "http://\(configuration.loopbackHost):\(configuration.port)"
@@ -40,7 +40,7 @@ struct ProviderConnection {
             )
             let wap = WAPConfiguration(
                 gatewayURL: loopback + "/gateway.do", partner: SandboxDefaults.wapPartner,
-                signType: configuration.sandboxWAPSignType == .md5
+                signType: wapSignType == .md5
                     ? .md5(key: keys.wapMD5Key)
                     : .rsa2(
                         merchantPrivateKey: try RSAKeyText.privateKey(keys.gatewayPrivateKeyPEM, role: "sandbox gateway private key"),
