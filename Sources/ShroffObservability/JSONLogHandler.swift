@@ -57,7 +57,8 @@ public struct JSONLogHandler: LogHandler {
     }
 }
 
-/// JSON text for log fields, escaped byte by byte (quotes, backslashes, control characters).
+/// JSON text for log fields (and the API document's YAML quoting), escaped byte by byte (quotes,
+/// backslashes, control characters).
 public enum JSONText {
     public static func string(_ text: String) -> String {
         var out = "\""
