@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 let swift6: [SwiftSetting] = [.swiftLanguageMode(.v6)]
@@ -22,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        // Already in the graph through Hummingbird; no traits: the gateway reads only the environment.
+        .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0", traits: []),
     ],
     targets: [
         // Domain core: money, intents, the state machine, validation and the ports. No I/O.
@@ -74,34 +76,61 @@ let package = Package(
         ),
         // A QR Code encoder (byte mode, level M, versions 1–40) with SVG and PNG output. No dependencies, no I/O.
         .target(name: "ShroffQR", swiftSettings: swift6),
-        // The emulated wallet provider: the providers' side of the same protocols, written independently.
+        // The emulated wallet provider: the providers' side of the same protocols, written independently,
+        // and the application that serves it alone (`shroff sandbox`).
         .target(
             name: "ShroffSandbox",
             dependencies: [
                 "ShroffQR",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: swift6
         ),
-        // The merchant HTTP API and the provider notification endpoints.
+        // The gateway's metrics (Prometheus), its JSON log handler and the measured provider wrapper.
         .target(
-            name: "ShroffApp",
+            name: "ShroffObservability",
             dependencies: [
-                "ShroffCore", "ShroffStorage", "ShroffSQLite", "ShroffPostgres", "ShroffConnectors", "ShroffSandbox",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                "ShroffCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: swift6
+        ),
+        // The gateway's background services: webhook delivery (outbox, limits, target policy, transport)
+        // and reconciliation. No HTTP server.
+        .target(
+            name: "ShroffBackground",
+            dependencies: [
+                "ShroffCore", "ShroffObservability",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swift6
+        ),
+        // The gateway: the merchant HTTP API and provider callbacks (HTTP/), the composition root
+        // (Composition/), its configuration (Configuration/) and the operator's commands (Operator/).
+        .target(
+            name: "ShroffApp",
+            dependencies: [
+                "ShroffCore", "ShroffStorage", "ShroffSQLite", "ShroffPostgres", "ShroffConnectors", "ShroffSandbox",
+                "ShroffObservability", "ShroffBackground",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             resources: [.copy("Resources/openapi.json")],
             swiftSettings: swift6
@@ -120,7 +149,8 @@ let package = Package(
         .executableTarget(
             name: "shroff",
             dependencies: [
-                "ShroffApp", "ShroffClient",
+                "ShroffApp", "ShroffClient", "ShroffSandbox", "ShroffObservability",
+                .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -137,7 +167,8 @@ let package = Package(
         .testTarget(
             name: "ShroffAppTests",
             dependencies: [
-                "ShroffApp", "ShroffCore", "ShroffStorage", "ShroffSQLite",
+                "ShroffApp", "ShroffCore", "ShroffStorage", "ShroffSQLite", "ShroffBackground", "ShroffObservability", "ShroffSandbox",
+                .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -10,8 +10,9 @@ struct Migrate: AsyncParsableCommand {
     )
 
     func run() async throws {
-        let logger = makeLogger("shroff")
-        let configuration = try GatewayConfiguration.fromEnvironment(ProcessInfo.processInfo.environment)
+        let reader = settingsReader()
+        let logger = makeLogger("shroff", settings: LogSettings(reading: reader))
+        let configuration = try GatewayConfiguration(reading: reader)
         let version = try await DatabaseConnection.with(configuration: configuration, logger: logger) { $0.schemaVersion }
         Console.write("Database \(try configuration.databaseLocation()) is at schema version \(version).")
     }

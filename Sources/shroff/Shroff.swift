@@ -1,7 +1,10 @@
 import ArgumentParser
+import Configuration
 import Foundation
 import Logging
 import ShroffApp
+import ShroffObservability
+import ShroffSandbox
 
 @main
 struct Shroff: AsyncParsableCommand {
@@ -14,18 +17,23 @@ struct Shroff: AsyncParsableCommand {
     )
 }
 
-/// Log level from `SHROFF_LOG_LEVEL` (default info), to stderr, as text or, with
-/// `SHROFF_LOG_FORMAT=json`, one JSON object a line.
-func makeLogger(_ label: String) -> Logger {
-    let format = ProcessInfo.processInfo.environment["SHROFF_LOG_FORMAT"] ?? "text"
-    if format == "json" {
-        LoggingSystem.bootstrap { JSONLogHandler(label: $0) }
-    } else {
-        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+/// The process's one reader of settings: the command line's overrides first, then the environment.
+/// `GatewayConfiguration(reading:)` and `LogSettings(reading:)` read each variable from it once.
+func settingsReader(port: Int? = nil) -> ConfigReader {
+    var overrides: [AbsoluteConfigKey: ConfigValue] = [:]
+    if let port { overrides[AbsoluteConfigKey(GatewaySetting.port.key)] = ConfigValue(.string(String(port)), isSecret: false) }
+    return ConfigReader(providers: [InMemoryProvider(name: "command line", values: overrides), EnvironmentVariablesProvider()])
+}
+
+/// Logs to stderr at `settings.level`, as text or one JSON object a line.
+func makeLogger(_ label: String, settings: LogSettings) -> Logger {
+    switch settings.format {
+    case .json: LoggingSystem.bootstrap { JSONLogHandler(label: $0) }
+    case .text: LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
     }
     var logger = Logger(label: label)
-    logger.logLevel = ProcessInfo.processInfo.environment["SHROFF_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
-    if format != "json", format != "text" {
+    logger.logLevel = settings.level
+    if let format = settings.unrecognizedFormat {
         logger.warning("SHROFF_LOG_FORMAT: expected text or json; writing text", metadata: ["value": "\(format.prefix(16))"])
     }
     return logger
@@ -40,10 +48,9 @@ struct Serve: AsyncParsableCommand {
     var port: Int?
 
     func run() async throws {
-        let logger = makeLogger("shroff")
-        var environment = ProcessInfo.processInfo.environment
-        if let port { environment["SHROFF_PORT"] = String(port) }
-        let configuration = try GatewayConfiguration.fromEnvironment(environment)
+        let reader = settingsReader(port: port)
+        let logger = makeLogger("shroff", settings: LogSettings(reading: reader))
+        let configuration = try GatewayConfiguration(reading: reader)
         let app = try await buildApplication(configuration: configuration, logger: logger) { _ in
             Console.write("Shroff is listening on \(configuration.publicBaseURL) (database \((try? configuration.databaseLocation())?.description ?? "?"))")
         }
@@ -74,9 +81,10 @@ struct Merchants: AsyncParsableCommand {
         var settlementCurrency: String?
 
         func run() async throws {
-            var logger = makeLogger("shroff")
+            let reader = settingsReader()
+            var logger = makeLogger("shroff", settings: LogSettings(reading: reader))
             logger.logLevel = .warning
-            let configuration = try GatewayConfiguration.fromEnvironment(ProcessInfo.processInfo.environment)
+            let configuration = try GatewayConfiguration(reading: reader)
             let credentials = try await MerchantAdministration.create(
                 name: name, h5Domain: h5Domain, settlementCurrency: settlementCurrency, configuration: configuration, logger: logger
             )
@@ -103,7 +111,7 @@ struct Sandbox: AsyncParsableCommand {
     var publicURL: String?
 
     func run() async throws {
-        let logger = makeLogger("shroff-sandbox")
+        let logger = makeLogger("shroff-sandbox", settings: LogSettings(reading: settingsReader()))
         let keys = try SandboxKeys.load(dataDirectory: dataDirectory)
         let publicBaseURL = publicURL ?? "http://\(host):\(port)"
         let app = try buildSandboxApplication(

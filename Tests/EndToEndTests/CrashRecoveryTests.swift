@@ -3,6 +3,7 @@ import Logging
 import ShroffApp
 import ShroffClient
 import ShroffCore
+import ShroffSandbox
 import Testing
 
 /// The real `shroff` executable in a child process, killed with SIGKILL and started again on the

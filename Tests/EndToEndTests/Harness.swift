@@ -55,8 +55,7 @@ struct Running {
         if let databaseURL = try await TestPostgres.databaseURL(forDataDirectory: folder) { configuration.databaseURL = databaseURL }
         switch setup {
         case .embedded:
-            configuration.provider = .embeddedSandbox(notificationSchedule: testSchedule)
-            configuration.sandboxWAPSignType = wapSignType
+            configuration.provider = .embeddedSandbox(notificationSchedule: testSchedule, wapSignType: wapSignType)
         case .separateSandbox, .unreachable:
             configuration.provider = .remote(.init(
                 baseURL: setup == .unreachable ? "http://127.0.0.1:\(try freePort())" : sandboxURL,

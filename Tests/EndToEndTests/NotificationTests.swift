@@ -2,6 +2,7 @@ import Foundation
 import ShroffApp
 import ShroffConnectors
 import ShroffCore
+import ShroffSandbox
 import Testing
 import _CryptoExtras
 

@@ -12,10 +12,10 @@ struct DatabaseConfigurationTests {
 
     @Test("sqlite: and postgres:// URLs select their engine")
     func engines() throws {
-        let sqlite = try GatewayConfiguration.fromEnvironment(["SHROFF_DATA_DIR": "/tmp/d"])
+        let sqlite = try readConfiguration(["SHROFF_DATA_DIR": "/tmp/d"])
         #expect(try sqlite.databaseLocation() == .sqlite(path: "/tmp/d/shroff.sqlite"))
         for scheme in ["postgres", "postgresql", "POSTGRES"] {
-            let configuration = try GatewayConfiguration.fromEnvironment([
+            let configuration = try readConfiguration([
                 "SHROFF_DATABASE_URL": "\(scheme)://shroff:\(Self.encodedPassword)@db.internal:6543/payments?sslmode=require&pool_max_connections=7",
             ])
             guard case .postgres(let url) = try configuration.databaseLocation() else {
@@ -43,7 +43,7 @@ struct DatabaseConfigurationTests {
     ])
     func invalid(url: String) {
         do {
-            _ = try GatewayConfiguration.fromEnvironment(["SHROFF_DATABASE_URL": url])
+            _ = try readConfiguration(["SHROFF_DATABASE_URL": url])
             Issue.record("accepted \(url)")
         } catch let error as ConfigurationError {
             #expect(error.description.hasPrefix("SHROFF_DATABASE_URL: "))

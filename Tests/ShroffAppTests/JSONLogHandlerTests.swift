@@ -3,7 +3,7 @@ import Logging
 import Synchronization
 import Testing
 
-@testable import ShroffApp
+@testable import ShroffObservability
 
 @Suite("JSON logs")
 struct JSONLogHandlerTests {

@@ -6,7 +6,7 @@ import ShroffSQLite
 import Synchronization
 import Testing
 
-@testable import ShroffApp
+@testable import ShroffBackground
 
 /// A clock the test moves by hand.
 final class ManualClock: Sendable {

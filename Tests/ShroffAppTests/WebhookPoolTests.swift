@@ -6,7 +6,7 @@ import ShroffSQLite
 import Synchronization
 import Testing
 
-@testable import ShroffApp
+@testable import ShroffBackground
 
 /// A receiver whose endpoints can be switched between down (no HTTP answer, at once) and up (200).
 final class SwitchableTransport: WebhookTransport {

@@ -4,7 +4,7 @@ import Logging
 import Synchronization
 import Testing
 
-@testable import ShroffApp
+@testable import ShroffBackground
 
 /// The real webhook transport against a real local server: it connects to the pinned address, not
 /// to whatever the name resolves to, and it never follows a redirect.

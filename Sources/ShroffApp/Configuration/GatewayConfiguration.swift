@@ -3,12 +3,14 @@ import ShroffCore
 import ShroffPostgres
 import ShroffSandbox
 
-/// Everything the gateway reads from its environment, read once at start and passed down.
+/// Everything the gateway reads from its environment, read once at start (`init(reading:)`) and
+/// passed down as typed values.
 public struct GatewayConfiguration: Sendable {
     /// Which wallet provider the gateway talks to.
     public enum Provider: Sendable {
         /// The built-in sandbox, mounted on the gateway's own port; keys generated in the data folder.
-        case embeddedSandbox(notificationSchedule: [Duration])
+        /// `wapSignType`: how the gateway signs its WAP requests to it.
+        case embeddedSandbox(notificationSchedule: [Duration], wapSignType: WAPSignTypeName = .rsa2)
         /// A provider elsewhere (the real Alipay+ AMS, or `shroff sandbox` on another port).
         case remote(RemoteProvider)
     }
@@ -100,9 +102,6 @@ public struct GatewayConfiguration: Sendable {
     /// Waits before retrying a provider call that got no answer (the calls are idempotent).
     public var providerRetryDelays: [Duration] = [.milliseconds(200), .milliseconds(800)]
 
-    /// The WAP sign type the gateway uses with the built-in sandbox.
-    public var sandboxWAPSignType: WAPSignTypeName = .rsa2
-
     /// `allowPrivateWebhookTargets` with its default applied.
     public var webhooksMayTargetPrivateAddresses: Bool {
         if let allowPrivateWebhookTargets { return allowPrivateWebhookTargets }
@@ -158,101 +157,5 @@ public struct GatewayConfiguration: Sendable {
             if !path.isEmpty { return .sqlite(path: path) }
         }
         throw ConfigurationError(description: "SHROFF_DATABASE_URL: expected sqlite:PATH or postgres://USER:PASSWORD@HOST:PORT/DATABASE")
-    }
-}
-
-public enum SandboxDefaults {
-    /// The AMS client id the gateway uses against the embedded sandbox.
-    public static let clientID = "SANDBOX_SHROFF_GATEWAY"
-    /// The WAP partner id the gateway uses against the sandbox.
-    public static let wapPartner = "2088101122136241"
-}
-
-/// A setting that cannot be used; names the setting, never its secret value.
-public struct ConfigurationError: Error, CustomStringConvertible {
-    public let description: String
-    public init(description: String) { self.description = description }
-}
-
-extension GatewayConfiguration {
-    /// Reads the `SHROFF_*` environment variables (see the README's configuration table).
-    public static func fromEnvironment(_ environment: [String: String]) throws -> GatewayConfiguration {
-        func value(_ name: String) -> String? {
-            environment[name].flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0 }
-        }
-        func integer(_ name: String, in range: ClosedRange<Int64>) throws -> Int64? {
-            guard let text = value(name) else { return nil }
-            guard let number = Int64(text), range.contains(number) else {
-                throw ConfigurationError(description: "\(name): expected an integer in \(range.lowerBound)...\(range.upperBound)")
-            }
-            return number
-        }
-        let port = Int(try integer("SHROFF_PORT", in: 1...65_535) ?? 8080)
-        let dataDirectory = value("SHROFF_DATA_DIR") ?? "data"
-        var timestamps = TimestampFormat(utcOffsetSeconds: 8 * 3600)
-        if let zone = value("SHROFF_TIME_ZONE") {
-            guard let parsed = TimestampFormat(offset: zone) else {
-                throw ConfigurationError(description: "SHROFF_TIME_ZONE: expected a UTC offset such as +08:00 or Z")
-            }
-            timestamps = parsed
-        }
-        var provider = Provider.embeddedSandbox(notificationSchedule: SandboxConfiguration.providerSchedule)
-        if let baseURL = value("SHROFF_AMS_BASE_URL") {
-            var missing: [String] = []
-            let clientID = value("SHROFF_AMS_CLIENT_ID")
-            let privateKey = value("SHROFF_AMS_MERCHANT_PRIVATE_KEY")
-            let publicKey = value("SHROFF_AMS_PROVIDER_PUBLIC_KEY")
-            if clientID == nil { missing.append("SHROFF_AMS_CLIENT_ID") }
-            if privateKey == nil { missing.append("SHROFF_AMS_MERCHANT_PRIVATE_KEY") }
-            if publicKey == nil { missing.append("SHROFF_AMS_PROVIDER_PUBLIC_KEY") }
-            guard let clientID, let privateKey, let publicKey else {
-                throw ConfigurationError(description: "SHROFF_AMS_BASE_URL is set, so \(missing.joined(separator: ", ")) must be set too")
-            }
-            guard let url = URL(string: baseURL), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
-                throw ConfigurationError(description: "SHROFF_AMS_BASE_URL: expected an http(s) URL")
-            }
-            var wap: RemoteWAP?
-            if let gatewayURL = value("SHROFF_WAP_GATEWAY_URL") {
-                guard let partner = value("SHROFF_WAP_PARTNER") else {
-                    throw ConfigurationError(description: "SHROFF_WAP_GATEWAY_URL is set, so SHROFF_WAP_PARTNER must be set too")
-                }
-                guard let signType = WAPSignTypeName(rawValue: (value("SHROFF_WAP_SIGN_TYPE") ?? "RSA2").uppercased()) else {
-                    throw ConfigurationError(description: "SHROFF_WAP_SIGN_TYPE: expected MD5 or RSA2")
-                }
-                wap = RemoteWAP(
-                    gatewayURL: gatewayURL, partner: partner, signType: signType, md5Key: value("SHROFF_WAP_MD5_KEY"),
-                    merchantPrivateKey: value("SHROFF_WAP_PRIVATE_KEY"), providerPublicKey: value("SHROFF_WAP_PROVIDER_PUBLIC_KEY")
-                )
-            }
-            provider = .remote(RemoteProvider(
-                baseURL: baseURL, clientID: clientID, merchantPrivateKey: privateKey, providerPublicKey: publicKey, wap: wap
-            ))
-        }
-        let configuration = GatewayConfiguration(
-            host: value("SHROFF_HOST") ?? "127.0.0.1", port: port, dataDirectory: dataDirectory,
-            databaseURL: value("SHROFF_DATABASE_URL"), publicBaseURL: value("SHROFF_PUBLIC_URL"), provider: provider,
-            timestamps: timestamps,
-            defaultExpirySeconds: try integer("SHROFF_INTENT_EXPIRY_SECONDS", in: 60...86_400) ?? 1800
-        )
-        var result = configuration
-        if let allow = value("SHROFF_WEBHOOK_ALLOW_PRIVATE_TARGETS") {
-            guard let flag = ["true": true, "1": true, "yes": true, "false": false, "0": false, "no": false][allow.lowercased()] else {
-                throw ConfigurationError(description: "SHROFF_WEBHOOK_ALLOW_PRIVATE_TARGETS: expected true or false")
-            }
-            result.allowPrivateWebhookTargets = flag
-        }
-        if let timeout = try integer("SHROFF_WEBHOOK_TIMEOUT_SECONDS", in: 1...60) { result.webhookTimeoutSeconds = timeout }
-        if let rate = try integer("SHROFF_RATE_LIMIT_PER_SECOND", in: 1...1_000_000) {
-            result.rateLimitPerSecond = Double(rate)
-            result.rateLimitBurst = Double(rate * 2)
-        }
-        if let signType = value("SHROFF_WAP_SIGN_TYPE") {
-            guard let parsed = WAPSignTypeName(rawValue: signType.uppercased()) else {
-                throw ConfigurationError(description: "SHROFF_WAP_SIGN_TYPE: expected MD5 or RSA2")
-            }
-            result.sandboxWAPSignType = parsed
-        }
-        _ = try result.databaseLocation()
-        return result
     }
 }

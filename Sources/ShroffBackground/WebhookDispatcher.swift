@@ -1,76 +1,8 @@
-import AsyncHTTPClient
 import Foundation
 import Logging
-import NIOCore
-import NIOHTTP1
 import ServiceLifecycle
 import ShroffCore
-
-/// What a receiver answered to one delivery.
-struct TransportResult: Sendable, Equatable {
-    var httpStatus: Int?
-    var retryAfterSeconds: Int?
-    /// nil when the receiver answered 2xx.
-    var error: String?
-}
-
-/// Sends one signed webhook request. The real one uses AsyncHTTPClient; tests may inject their own.
-protocol WebhookTransport: Sendable {
-    /// `connectTo`: the address to connect to instead of resolving the URL's host again (the TLS
-    /// certificate is still checked against the host); nil to resolve it.
-    func post(url: String, connectTo: String?, headers: [(String, String)], body: String, timeout: Duration) async -> TransportResult
-}
-
-/// Posts webhooks with AsyncHTTPClient. Redirects are never followed: a 3xx is a failed attempt
-/// (following one would send the event to an address nobody checked). Each request has a client of
-/// its own, because AsyncHTTPClient pins hosts to addresses per client; the cost is a new
-/// connection per attempt, which webhooks to many merchants' hosts mostly need anyway.
-struct HTTPWebhookTransport: WebhookTransport {
-    func post(url: String, connectTo: String?, headers: [(String, String)], body: String, timeout: Duration) async -> TransportResult {
-        var request = HTTPClientRequest(url: url)
-        request.method = .POST
-        request.headers.add(name: "content-type", value: "application/json")
-        request.headers.add(name: "user-agent", value: "Shroff-Webhooks/1")
-        for (name, value) in headers { request.headers.add(name: name, value: value) }
-        request.body = .bytes(ByteBuffer(string: body))
-        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(10)))
-        if let connectTo {
-            // Keyed as AsyncHTTPClient keys it (URL.host without IPv6 brackets). Fails closed: a
-            // target whose host cannot be keyed is not sent to unpinned.
-            guard let host = URL(string: url)?.host?.trimmingCharacters(in: CharacterSet(charactersIn: "[]")), !host.isEmpty else {
-                return TransportResult(error: "the target URL has no host to connect to")
-            }
-            for name in Set([host, host.lowercased()]) { configuration.dnsOverride[name] = connectTo }
-        }
-        let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
-        let result = await send(request, with: client, timeout: timeout)
-        try? await client.shutdown()
-        return result
-    }
-
-    private func send(_ request: HTTPClientRequest, with client: HTTPClient, timeout: Duration) async -> TransportResult {
-        do {
-            let response = try await client.execute(request, timeout: .nanoseconds(Int64(timeout.timeInterval * 1e9)))
-            // The answer's body is not needed; drain a little of it before the client shuts down.
-            _ = try? await response.body.collect(upTo: 64 * 1024)
-            let status = Int(response.status.code)
-            if (200..<300).contains(status) { return TransportResult(httpStatus: status) }
-            let retryAfter = [429, 503].contains(status) ? response.headers.first(name: "retry-after").flatMap { Int($0) } : nil
-            return TransportResult(httpStatus: status, retryAfterSeconds: retryAfter, error: "receiver answered HTTP \(status)")
-        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
-            return TransportResult(error: "no answer within \(Int(timeout.timeInterval)) s")
-        } catch {
-            return TransportResult(error: "could not reach the receiver (\(Self.describe(error)))")
-        }
-    }
-
-    /// A short, secret-free description of a transport failure.
-    static func describe(_ error: any Error) -> String {
-        if let error = error as? HTTPClientError { return "\(error)" }
-        if let error = error as? IOError { return "\(error.description)" }
-        return String(describing: type(of: error))
-    }
-}
+import ShroffObservability
 
 /// Delivers the webhook outbox: claims due events, signs them (Standard Webhooks), posts them,
 /// records every attempt and schedules retries. Several dispatchers (nodes) may run against one
@@ -83,8 +15,8 @@ struct HTTPWebhookTransport: WebhookTransport {
 /// backlog to a dead endpoint cannot keep the others' webhooks waiting. An endpoint that stops
 /// answering altogether is paused by its circuit breaker: its due events are postponed, not
 /// attempted (no retry is used up, the intent's later events keep waiting behind them).
-struct WebhookDispatcher: Service {
-    struct Settings: Sendable {
+public struct WebhookDispatcher: Service {
+    public struct Settings: Sendable {
         var policy: WebhookRetryPolicy = .standard
         var timeout: Duration = .seconds(15)
         /// How often the outbox is looked at when nothing has ended meanwhile.
@@ -112,7 +44,7 @@ struct WebhookDispatcher: Service {
     let slots: AttemptSlots
     let breaker: EndpointCircuitBreaker
 
-    init(
+    public init(
         store: any WebhookStore, transport: any WebhookTransport, targets: WebhookTargetPolicy, settings: Settings,
         logger: Logger, metrics: GatewayMetrics? = nil, now: @escaping @Sendable () -> Date = { Date() },
         random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
@@ -135,7 +67,7 @@ struct WebhookDispatcher: Service {
     /// What a paused endpoint's postponed events show as their last error.
     static let pausedNote = "endpoint paused after repeated failures to reach it; the event is sent when the pause ends"
 
-    func run() async throws {
+    public func run() async throws {
         // After a restart on an embedded database the leases left are this process's previous run's;
         // on a shared database they may be other nodes' and end when they run out.
         if store.leasesAreExclusiveToThisProcess { try await store.releaseAllLeases() }
@@ -324,5 +256,12 @@ struct WebhookDispatcher: Service {
         case .noEndpoint:
             break
         }
+    }
+}
+
+extension WebhookDispatcher.Settings {
+    /// The standard limits, with the gateway's retry policy, attempt timeout, poll interval and lease.
+    public init(policy: WebhookRetryPolicy, timeout: Duration, pollInterval: Duration, lease: Duration) {
+        self.init(policy: policy, timeout: timeout, pollInterval: pollInterval, lease: lease, breaker: EndpointCircuitBreaker.Settings())
     }
 }

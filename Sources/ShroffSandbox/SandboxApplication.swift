@@ -44,15 +44,3 @@ struct SandboxCloser: Service {
         await sandbox.shutdown()
     }
 }
-
-/// The sandbox's key pairs in the data folder, created on first use.
-public enum SandboxKeys {
-    public static func load(dataDirectory: String) throws -> SandboxKeyring {
-        try SandboxKeyring.loadOrCreate(folder: "\(dataDirectory)/sandbox-keys")
-    }
-
-    /// The gateway as the sandbox WAP gateway's partner, with both its MD5 key and its RSA key.
-    public static func wapPartners(_ keys: SandboxKeyring) -> [String: SandboxWAPPartner] {
-        [SandboxDefaults.wapPartner: SandboxWAPPartner(md5Key: keys.wapMD5Key, rsaPublicKeyPEM: keys.gatewayPublicKeyPEM)]
-    }
-}

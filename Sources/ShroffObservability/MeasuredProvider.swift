@@ -1,29 +1,35 @@
 import ShroffCore
 
 /// Counts and times every call to a wallet provider connector (each retry is a call of its own).
-struct MeasuredProvider: PaymentProvider {
+public struct MeasuredProvider: PaymentProvider {
     let wrapped: any PaymentProvider
     /// The `provider` label: `alipayplus_ams` or `alipayhk_wap`.
     let name: String
     let metrics: GatewayMetrics
 
-    func startPayment(_ request: ProviderPaymentRequest) async throws -> ProviderPaymentStart {
+    public init(wrapped: any PaymentProvider, name: String, metrics: GatewayMetrics) {
+        self.wrapped = wrapped
+        self.name = name
+        self.metrics = metrics
+    }
+
+    public func startPayment(_ request: ProviderPaymentRequest) async throws -> ProviderPaymentStart {
         try await measure("pay") { try await wrapped.startPayment(request) }
     }
 
-    func inquirePayment(_ intent: PaymentIntent) async throws -> ProviderPaymentState {
+    public func inquirePayment(_ intent: PaymentIntent) async throws -> ProviderPaymentState {
         try await measure("inquiry_payment") { try await wrapped.inquirePayment(intent) }
     }
 
-    func cancelPayment(_ intent: PaymentIntent) async throws -> ProviderCancelResult {
+    public func cancelPayment(_ intent: PaymentIntent) async throws -> ProviderCancelResult {
         try await measure("cancel") { try await wrapped.cancelPayment(intent) }
     }
 
-    func startRefund(_ request: ProviderRefundRequest) async throws -> ProviderRefundStart {
+    public func startRefund(_ request: ProviderRefundRequest) async throws -> ProviderRefundStart {
         try await measure("refund") { try await wrapped.startRefund(request) }
     }
 
-    func inquireRefund(_ request: ProviderRefundRequest) async throws -> ProviderRefundState {
+    public func inquireRefund(_ request: ProviderRefundRequest) async throws -> ProviderRefundState {
         try await measure("inquiry_refund") { try await wrapped.inquireRefund(request) }
     }
 

@@ -1,16 +1,24 @@
 import Logging
 import ServiceLifecycle
 import ShroffCore
+import ShroffObservability
 
 /// Runs reconciliation rounds: late payment and refund results are asked of the provider, and
 /// intents past their expiry are cancelled downstream.
-struct Reconciler: Service {
+public struct Reconciler: Service {
     let payments: PaymentService
     let pollInterval: Duration
     var metrics: GatewayMetrics?
     let logger: Logger
 
-    func run() async throws {
+    public init(payments: PaymentService, pollInterval: Duration, metrics: GatewayMetrics? = nil, logger: Logger) {
+        self.payments = payments
+        self.pollInterval = pollInterval
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    public func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             var worked = 0
             do {

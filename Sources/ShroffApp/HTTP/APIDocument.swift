@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import ShroffCore
+import ShroffObservability
 
 /// The OpenAPI 3.1 document of the merchant API (`Resources/openapi.json`, the single source of
 /// truth; schemathesis tests the server against it in CI), served as YAML and JSON, and rendered as

@@ -43,7 +43,7 @@ public final class GatewayMetrics: Sendable {
     static let knownMethods: Set<String> = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
     /// `route` is the router's template (`/sandbox/v1/payments/{paymentRequestID}`), or nil when no route matched.
-    func recordRequest(method: String, route: String?, status: Int, duration: Duration) {
+    public func recordRequest(method: String, route: String?, status: Int, duration: Duration) {
         let method = Self.knownMethods.contains(method) ? method : "OTHER"
         let route = route.flatMap { $0 == "NotFound" ? nil : $0 } ?? "unmatched"
         registry.makeCounter(
@@ -106,16 +106,16 @@ public final class GatewayMetrics: Sendable {
         )
     }
 
-    func recordWebhookAttempt(outcome: String, duration: Duration) {
+    public func recordWebhookAttempt(outcome: String, duration: Duration) {
         registry.makeCounter(descriptor: Self.webhookAttempts, labels: [("outcome", outcome)]).increment()
         registry.makeDurationHistogram(descriptor: Self.webhookDuration, buckets: Self.latencyBuckets).record(duration)
     }
 
-    func recordWebhookPostponed() {
+    public func recordWebhookPostponed() {
         registry.makeCounter(descriptor: Self.webhookPostponed).increment()
     }
 
-    func setWebhookAttemptsInFlight(_ count: Int) {
+    public func setWebhookAttemptsInFlight(_ count: Int) {
         registry.makeGauge(descriptor: Self.webhookInFlight).set(Int64(count))
     }
 
@@ -142,7 +142,7 @@ public final class GatewayMetrics: Sendable {
 
     /// Reads the outbox backlog into its gauges. When the database does not answer, the gauges keep
     /// their last values and the failure is counted, so the rest of the scrape still works.
-    func refreshOutboxBacklog(from store: any WebhookStore, now: Date, logger: Logger) async {
+    public func refreshOutboxBacklog(from store: any WebhookStore, now: Date, logger: Logger) async {
         do {
             let backlog = try await store.outboxBacklog()
             registry.makeGauge(descriptor: Self.outboxPending).set(Int64(backlog.pending))
@@ -168,7 +168,7 @@ public final class GatewayMetrics: Sendable {
         registry.makeCounter(descriptor: Self.operatorAlerts, labels: [("alert", alert.rawValue)])
     }
 
-    func recordOperatorAlert(_ alert: OperatorAlert) {
+    public func recordOperatorAlert(_ alert: OperatorAlert) {
         operatorAlertCounter(alert).increment()
     }
 
@@ -187,11 +187,11 @@ public final class GatewayMetrics: Sendable {
         )
     }
 
-    func recordReconciliationChecks(_ count: Int) {
+    public func recordReconciliationChecks(_ count: Int) {
         registry.makeCounter(descriptor: Self.reconciliationChecks).increment(by: Int64(count))
     }
 
-    func recordBackgroundFailure(component: String) {
+    public func recordBackgroundFailure(component: String) {
         registry.makeCounter(descriptor: Self.backgroundFailures, labels: [("component", component)]).increment()
     }
 }

@@ -57,9 +57,10 @@ public struct JSONLogHandler: LogHandler {
     }
 }
 
-/// JSON text for log fields, escaped byte by byte (quotes, backslashes, control characters).
-enum JSONText {
-    static func string(_ text: String) -> String {
+/// JSON text for log fields (and the API document's YAML quoting), escaped byte by byte (quotes,
+/// backslashes, control characters).
+public enum JSONText {
+    public static func string(_ text: String) -> String {
         var out = "\""
         for scalar in text.unicodeScalars {
             switch scalar {

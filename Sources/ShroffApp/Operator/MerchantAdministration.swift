@@ -36,6 +36,17 @@ public enum MerchantAdministration {
         return MerchantCredentials(clientID: saved.clientID, apiKey: apiKey, webhookSecret: saved.webhookSecret, uid: saved.uid)
     }
 
+    /// With the embedded sandbox, a first start creates a merchant to try the API with, and prints its
+    /// credentials once on the console, never in the logs (the api key is stored only as a hash).
+    static func createDemoMerchantIfNone(in store: any MerchantStore) async throws {
+        guard try await store.merchantCount() == 0 else { return }
+        let credentials = try await create(name: "Demo shop", h5Domain: "localhost", in: store)
+        Console.write("""
+            Created a demo merchant for the sandbox (shown only this once):
+            \(try json(credentials))
+            """)
+    }
+
     /// The credentials as the one JSON object the command prints.
     public static func json(_ credentials: MerchantCredentials) throws -> String {
         let encoder = JSONEncoder()

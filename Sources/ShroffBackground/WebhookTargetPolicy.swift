@@ -9,7 +9,7 @@ import Synchronization
 /// a notify URL whose host is or resolves to a loopback, private, link-local (cloud metadata
 /// services live there) or otherwise non-public address is refused, and an allowed one is pinned to
 /// the address that was checked. Host names are looked up with a time limit.
-struct WebhookTargetPolicy: Sendable {
+public struct WebhookTargetPolicy: Sendable {
     /// What the policy says of one notify URL.
     enum Verdict: Sendable, Equatable {
         case refused(String)
@@ -21,14 +21,14 @@ struct WebhookTargetPolicy: Sendable {
         case allowed(connectTo: String?)
     }
 
-    typealias Resolver = @Sendable (_ host: String, _ port: Int) async throws -> [SocketAddress]
+    public typealias Resolver = @Sendable (_ host: String, _ port: Int) async throws -> [SocketAddress]
 
     let allowPrivateTargets: Bool
     let resolve: Resolver
     /// The longest a host name lookup may take; a slower one is an unreachable endpoint.
     let resolutionTimeout: Duration
 
-    init(
+    public init(
         allowPrivateTargets: Bool, resolutionTimeout: Duration = .seconds(5),
         resolve: @escaping Resolver = WebhookTargetPolicy.resolve(host:port:)
     ) {
@@ -65,7 +65,7 @@ struct WebhookTargetPolicy: Sendable {
         return .allowed(connectTo: isLiteral ? nil : addresses.first?.ipAddress)
     }
 
-    @Sendable static func resolve(host: String, port: Int) async throws -> [SocketAddress] {
+    @Sendable public static func resolve(host: String, port: Int) async throws -> [SocketAddress] {
         // getaddrinfo blocks and cannot be cancelled: it runs on a global dispatch queue rather than
         // NIO's small shared thread pool, so lookups stuck on a slow name server (whose wait
         // `withTimeout` ends early) do not hold up the gateway's other blocking work.

@@ -1,0 +1,34 @@
+import Logging
+import ServiceLifecycle
+import ShroffBackground
+import ShroffCore
+import ShroffObservability
+import ShroffSandbox
+
+/// What runs beside the HTTP server: releasing the database and the sandbox at shutdown,
+/// reconciliation, and webhook delivery.
+enum BackgroundServices {
+    static func make(
+        configuration: GatewayConfiguration, database: DatabaseConnection, sandbox: SandboxProvider?, payments: PaymentService,
+        metrics: GatewayMetrics, logger: Logger
+    ) -> [any Service] {
+        [
+            ResourceCloser(database: database, sandbox: sandbox, logger: logger),
+            Reconciler(
+                payments: payments, pollInterval: configuration.reconcilePollInterval, metrics: metrics,
+                logger: logger.with(metadata: "component", "reconciler")
+            ),
+            WebhookDispatcher(
+                store: database.store, transport: HTTPWebhookTransport(),
+                targets: WebhookTargetPolicy(allowPrivateTargets: configuration.webhooksMayTargetPrivateAddresses),
+                settings: .init(
+                    policy: configuration.webhookRetryPolicy, timeout: .seconds(configuration.webhookTimeoutSeconds),
+                    pollInterval: configuration.webhookPollInterval,
+                    // Outlasts the longest attempt: the host name lookup's 5 s plus the timeout, with room.
+                    lease: .seconds(configuration.webhookTimeoutSeconds + 45)
+                ),
+                logger: logger.with(metadata: "component", "webhooks"), metrics: metrics
+            ),
+        ]
+    }
+}
