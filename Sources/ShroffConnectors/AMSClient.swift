@@ -111,16 +111,7 @@ public struct AMSClient: PaymentProvider {
             return .notFound
         case "F":
             // Refused (paid, closed, too late): the payment's own state says what is true.
-            switch try await inquirePayment(intent) {
-            case .succeeded(let payTime, let wallet, let settleCurrency):
-                return .alreadyPaid(payTime: payTime, wallet: wallet, settleCurrency: settleCurrency)
-            case .failed:
-                return .cancelled
-            case .notFound:
-                return .notFound
-            case .processing:
-                throw ProviderUnavailable(reason: "cancel refused with \(response.result.resultCode) while the payment is processing", isTransportFailure: false)
-            }
+            return try .afterRefusal(try await inquirePayment(intent), refusal: "cancel refused with \(response.result.resultCode)")
         default:
             throw ProviderUnavailable(reason: "cancel answered \(response.result.resultStatus)/\(response.result.resultCode)", isTransportFailure: false)
         }

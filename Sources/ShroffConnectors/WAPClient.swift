@@ -117,16 +117,7 @@ public struct WAPClient: PaymentProvider, TradeLinkIssuer {
         let answer = try await call("close_trade", ["out_order_no": intent.orderID], reference: intent.orderID)
         if answer.isSuccess { return .cancelled }
         if answer.error == "TRADE_NOT_EXIST" { return .notFound }
-        switch try await inquirePayment(intent) {
-        case .succeeded(let payTime, let wallet, let settleCurrency):
-            return .alreadyPaid(payTime: payTime, wallet: wallet, settleCurrency: settleCurrency)
-        case .failed:
-            return .cancelled
-        case .notFound:
-            return .notFound
-        case .processing:
-            throw ProviderUnavailable(reason: "close_trade refused (\(answer.error ?? "?")) while the trade is open", isTransportFailure: false)
-        }
+        return try .afterRefusal(try await inquirePayment(intent), refusal: "close_trade refused (\(answer.error ?? "?"))")
     }
 
     public func startRefund(_ request: ProviderRefundRequest) async throws -> ProviderRefundStart {

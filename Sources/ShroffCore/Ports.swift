@@ -127,6 +127,21 @@ public enum ProviderCancelResult: Sendable, Equatable {
     case alreadyPaid(payTime: Date, wallet: String?, settleCurrency: String?)
     /// The provider never had the payment; nothing can be paid.
     case notFound
+
+    /// What a refused cancel means: the payment's own state, as an inquiry found it, says what is true
+    /// (paid, closed, or never there). `refusal` says what the provider answered, for the error.
+    public static func afterRefusal(_ state: ProviderPaymentState, refusal: String) throws -> ProviderCancelResult {
+        switch state {
+        case .succeeded(let payTime, let wallet, let settleCurrency):
+            .alreadyPaid(payTime: payTime, wallet: wallet, settleCurrency: settleCurrency)
+        case .failed:
+            .cancelled
+        case .notFound:
+            .notFound
+        case .processing:
+            throw ProviderUnavailable(reason: "\(refusal) while the payment is processing", isTransportFailure: false)
+        }
+    }
 }
 
 /// A refund as the gateway asks the provider to make it.

@@ -171,28 +171,29 @@ struct Intents: AsyncParsableCommand {
 
     struct Query: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show a payment intent.")
-        @Option(name: .customLong("order-id")) var orderID: String?
-        @Option(name: .customLong("merchant-order-id")) var merchantOrderID: String?
-        @OptionGroup var output: OutputOptions
+        @OptionGroup var intent: IntentLookup
 
-        func run() async throws {
-            let client = try Profile.load().client
-            let intent = try await shroff.run { try await client.paymentIntent(orderID: orderID, merchantOrderID: merchantOrderID) }
-            try output.print(intent, fields: Intents.fields(intent))
-        }
+        func run() async throws { try await intent.show { try await $0.paymentIntent(orderID: $1, merchantOrderID: $2) } }
     }
 
     struct Cancel: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Cancel a PENDING payment intent.")
-        @Option(name: .customLong("order-id")) var orderID: String?
-        @Option(name: .customLong("merchant-order-id")) var merchantOrderID: String?
-        @OptionGroup var output: OutputOptions
+        @OptionGroup var intent: IntentLookup
 
-        func run() async throws {
-            let client = try Profile.load().client
-            let intent = try await shroff.run { try await client.cancelPaymentIntent(orderID: orderID, merchantOrderID: merchantOrderID) }
-            try output.print(intent, fields: Intents.fields(intent))
-        }
+        func run() async throws { try await intent.show { try await $0.cancelPaymentIntent(orderID: $1, merchantOrderID: $2) } }
+    }
+}
+
+/// Which intent a command acts on, and how its answer is printed.
+struct IntentLookup: ParsableArguments {
+    @Option(name: .customLong("order-id")) var orderID: String?
+    @Option(name: .customLong("merchant-order-id")) var merchantOrderID: String?
+    @OptionGroup var output: OutputOptions
+
+    func show(_ call: @Sendable (ShroffClient, String?, String?) async throws -> PaymentIntent) async throws {
+        let client = try Profile.load().client
+        let intent = try await shroff.run { try await call(client, orderID, merchantOrderID) }
+        try output.print(intent, fields: Intents.fields(intent))
     }
 }
 

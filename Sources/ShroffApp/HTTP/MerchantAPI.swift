@@ -85,18 +85,14 @@ struct MerchantAPI: Sendable {
 
     @Sendable func queryIntent(_ request: Request, context: AppRequestContext) async throws -> Response {
         let merchant = try context.requireMerchant()
-        let fields = FieldReader(try await Self.jsonObject(request))
-        let orderID = try fields.optionalString("order_id", maxLength: 32)
-        let merchantOrderID = try fields.optionalString("merchant_order_id", maxLength: 32)
+        let (orderID, merchantOrderID) = try await Self.intentLookup(request)
         let intent = try await payments.find(merchantUID: merchant.uid, orderID: orderID, merchantOrderID: merchantOrderID)
         return try Envelope.ok(ShroffAPI.PaymentIntent(intent, timestamps: timestamps), context: context)
     }
 
     @Sendable func cancelIntent(_ request: Request, context: AppRequestContext) async throws -> Response {
         let merchant = try context.requireMerchant()
-        let fields = FieldReader(try await Self.jsonObject(request))
-        let orderID = try fields.optionalString("order_id", maxLength: 32)
-        let merchantOrderID = try fields.optionalString("merchant_order_id", maxLength: 32)
+        let (orderID, merchantOrderID) = try await Self.intentLookup(request)
         let intent = try await payments.cancel(
             merchantUID: merchant.uid, orderID: orderID, merchantOrderID: merchantOrderID, logger: context.logger
         )
@@ -123,6 +119,12 @@ struct MerchantAPI: Sendable {
     }
 
     // MARK: Request bodies
+
+    /// The `order_id` and `merchant_order_id` that query and cancel find an intent by.
+    static func intentLookup(_ request: Request) async throws -> (orderID: String?, merchantOrderID: String?) {
+        let fields = FieldReader(try await jsonObject(request))
+        return (try fields.optionalString("order_id", maxLength: 32), try fields.optionalString("merchant_order_id", maxLength: 32))
+    }
 
     /// The request body as a JSON object, or 40000 saying why it is not one.
     static func jsonObject(_ request: Request) async throws -> [String: JSONValue] {
