@@ -45,12 +45,17 @@ public final class GatewayMetrics: Sendable {
     public func recordRequest(method: String, route: String?, status: Int, duration: Duration) {
         let method = Self.knownMethods.contains(method) ? method : "OTHER"
         let route = route.flatMap { $0 == "NotFound" ? nil : $0 } ?? "unmatched"
-        registry.makeCounter(
-            descriptor: Self.httpRequests, labels: [("method", method), ("route", route), ("status", String(status))]
-        ).increment()
-        registry.makeDurationHistogram(
-            descriptor: Self.httpDuration, labels: [("method", method), ("route", route)], buckets: Self.latencyBuckets
-        ).record(duration)
+        let labels = [("method", method), ("route", route)]
+        count(Self.httpRequests, labels + [("status", String(status))], time: Self.httpDuration, labels, duration)
+    }
+
+    /// Counts one event with its labels and records how long it took (the time without the outcome labels).
+    private func count(
+        _ counter: MetricNameDescriptor, _ labels: [(String, String)], time histogram: MetricNameDescriptor,
+        _ timeLabels: [(String, String)], _ duration: Duration
+    ) {
+        registry.makeCounter(descriptor: counter, labels: labels).increment()
+        registry.makeDurationHistogram(descriptor: histogram, labels: timeLabels, buckets: Self.latencyBuckets).record(duration)
     }
 
     // MARK: Provider calls
@@ -63,12 +68,8 @@ public final class GatewayMetrics: Sendable {
     }
 
     func recordProviderCall(provider: String, operation: String, outcome: String, duration: Duration) {
-        registry.makeCounter(
-            descriptor: Self.providerCalls, labels: [("provider", provider), ("operation", operation), ("outcome", outcome)]
-        ).increment()
-        registry.makeDurationHistogram(
-            descriptor: Self.providerDuration, labels: [("provider", provider), ("operation", operation)], buckets: Self.latencyBuckets
-        ).record(duration)
+        let labels = [("provider", provider), ("operation", operation)]
+        count(Self.providerCalls, labels + [("outcome", outcome)], time: Self.providerDuration, labels, duration)
     }
 
     // MARK: Webhooks
