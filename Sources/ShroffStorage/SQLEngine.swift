@@ -48,8 +48,17 @@ extension Array: SQLBindable where Element == UInt8 {
 }
 
 extension Date: SQLBindable {
-    /// Milliseconds since 1970, rounded: how every store keeps a time.
-    public var sqlValue: SQLValue { .integer(Int64((timeIntervalSince1970 * 1000).rounded())) }
+    /// Milliseconds since 1970, rounded: how every store keeps a time. Clamped to the years
+    /// -9999…9999, so that no time, however far off (a hostile page cursor, `Date.distantFuture`),
+    /// traps the conversion to an integer.
+    public var sqlValue: SQLValue {
+        let millis = (timeIntervalSince1970 * 1000).rounded()
+        guard !millis.isNaN else { return .integer(0) }
+        return .integer(Int64(min(max(millis, -Self.storedMillisBound), Self.storedMillisBound)))
+    }
+
+    /// 9999-12-31T23:59:59.999Z in milliseconds.
+    static let storedMillisBound = 253_402_300_799_999.0
 
     init(storedMillis millis: Int64) { self.init(timeIntervalSince1970: TimeInterval(millis) / 1000) }
 }
