@@ -28,6 +28,10 @@ struct GatewayRouter {
             timestamps: configuration.timestamps, supportsFlow: providers.supports
         )
         api.register(on: router)
+        ConsoleRoutes(
+            configuration: configuration, store: store, payments: payments, signIn: api.signIn, metrics: metrics,
+            sandboxBaseURL: connection.sandbox == nil ? nil : "http://\(configuration.loopbackHost):\(configuration.port)"
+        ).register(on: router)
         WebhookAPI(merchants: store, webhooks: store, timestamps: configuration.timestamps).register(on: api.authenticatedGroup(router))
         ProviderCallbacks(
             receiver: AMSNotificationReceiver(
