@@ -109,8 +109,12 @@ extension MerchantDashboard {
     func timeline(
         _ intent: PaymentIntent, refunds: [Refund], events: [WebhookDelivery], attempts: [String: [DeliveryAttempt]], csrf: String, path: String
     ) -> String {
-        var entries: [(Date, Int, String)] = []
-        func add(_ date: Date, _ html: String) { entries.append((date, entries.count, html)) }
+        // Ordered by time, but never before what caused it: providers report times to the second,
+        // so a payment made in the same second as its intent must still come after "Created".
+        var entries: [(key: Date, date: Date, order: Int, html: String)] = []
+        func add(_ date: Date, notBefore: Date? = nil, _ html: String) {
+            entries.append((max(date, notBefore ?? intent.createTime), date, entries.count, html))
+        }
         add(intent.createTime, "Created: \(HTML.escape(PageKit.money(intent.amount))) by \(HTML.escape(intent.method.channel.rawValue)) \(HTML.escape(intent.method.flow.rawValue))")
         if let pay = intent.payTime { add(pay, "Status → <span class=\"status\">SUCCEEDED</span>\(intent.walletUsed.map { " (wallet \(HTML.escape($0)))" } ?? "")") }
         if intent.status == .cancelled {
@@ -121,7 +125,7 @@ extension MerchantDashboard {
         for refund in refunds {
             add(refund.createTime, "Refund <code>\(HTML.escape(refund.refundID))</code> (\(HTML.escape(refund.merchantRefundID))) of \(HTML.escape(PageKit.money(refund.amount))) requested\(refund.reason.map { ": \(HTML.escape($0))" } ?? "")")
             if let finish = refund.finishTime {
-                add(finish, "Refund <code>\(HTML.escape(refund.refundID))</code> → <span class=\"status\">\(HTML.escape(refund.status.rawValue))</span>\(refund.failureCode.map { " (\(HTML.escape($0)))" } ?? "")")
+                add(finish, notBefore: refund.createTime, "Refund <code>\(HTML.escape(refund.refundID))</code> → <span class=\"status\">\(HTML.escape(refund.status.rawValue))</span>\(refund.failureCode.map { " (\(HTML.escape($0)))" } ?? "")")
             }
         }
         for delivery in events {
@@ -140,8 +144,8 @@ extension MerchantDashboard {
                     """)
             }
         }
-        let items = entries.sorted { ($0.0, $0.1) < ($1.0, $1.1) }.map { date, _, html in
-            "<li><time>\(HTML.escape(time(date)))</time>\(html)</li>"
+        let items = entries.sorted { ($0.key, $0.order) < ($1.key, $1.order) }.map { entry in
+            "<li><time>\(HTML.escape(time(entry.date)))</time>\(entry.html)</li>"
         }
         return "<ol class=\"timeline\">\(items.joined(separator: "\n"))</ol>"
     }

@@ -73,6 +73,10 @@ def main():
         return answer["data"]
 
     stamp = str(int(time.time()))
+    for index, amount in enumerate(["120.00", "9.90", "42.00"]):
+        other = create(f"BRW-{index}-{stamp}", amount)
+        if index == 1:
+            call("POST", "/mch-api/v1/pa/payment_intents/cancel", {"order_id": other["order_id"]}, bearer)
     pending = create("BRW-PENDING-" + stamp, "8.80")
     paid = create("BRW-PAID-" + stamp, "25.00")
     status, _ = call("POST", "/sandbox/v1/payments/simulate", {"payment_request_id": paid["order_id"], "outcome": "success"})
