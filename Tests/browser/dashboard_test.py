@@ -136,6 +136,13 @@ def main():
         check("queued again" in page.locator(".notice").inner_text(), "the webhook is queued again")
         csrf = page.locator("input[name=csrf_token]").first.get_attribute("value")
 
+        # The webhooks page and the overview.
+        page.goto(BASE + "/dashboard/webhooks")
+        check("payment_success" in page.locator("table").inner_text(), "the webhooks page lists the deliveries")
+        page.goto(BASE + "/dashboard")
+        check(page.locator("svg.chart").count() == 2 and "Success rate" in page.content(), "the overview shows its numbers and charts")
+        page.screenshot(path=f"{SCREENSHOTS}/overview.png", full_page=True)
+
         # The pending intent's QR code, decoded by zbarimg, is its code value.
         page.goto(f"{BASE}/dashboard/payments/{pending['order_id']}")
         check(page.locator("#qr-code img").count() == 1, "the QR code is on the page")
@@ -173,6 +180,19 @@ def main():
         check(after.status == 403, "a POST after sign-out is refused (403), even with the old cookie and token")
         page.goto(BASE + "/dashboard/payments")
         check(page.url.endswith("/dashboard/sign-in"), "after sign-out the pages need a new sign-in")
+
+        # The operator console, with its own token, in a browser of its own.
+        operator = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+        operator.goto(BASE + "/operator")
+        operator.fill("input[name=operator_token]", MERCHANT["api_key"])
+        operator.click("button:text('Sign in')")
+        check("wrong operator token" in operator.content(), "a merchant's API key does not open the operator console")
+        operator.fill("input[name=operator_token]", os.environ["SHROFF_OPERATOR_TOKEN"])
+        operator.click("button:text('Sign in')")
+        operator.wait_for_url("**/operator")
+        check(MERCHANT["client_id"] in operator.content(), "the operator console lists the merchants")
+        check(os.environ["SHROFF_OPERATOR_TOKEN"] not in operator.content(), "the operator token is not in the page")
+        operator.screenshot(path=f"{SCREENSHOTS}/operator.png", full_page=True)
         browser.close()
     receiver.shutdown()
     print("browser test passed")
