@@ -18,6 +18,7 @@ public struct MerchantDashboard<Context: ConsoleRequestContext>: Sendable {
     let intents: any PaymentIntentStore
     let webhooks: any WebhookStore
     let console: any ConsoleStore
+    let activity: any ProviderActivityLog
     let payments: PaymentService
     let checkCredentials: MerchantCredentialCheck
     let timestamps: TimestampFormat
@@ -28,13 +29,14 @@ public struct MerchantDashboard<Context: ConsoleRequestContext>: Sendable {
 
     public init(
         merchants: any MerchantStore, intents: any PaymentIntentStore, webhooks: any WebhookStore, console: any ConsoleStore,
-        payments: PaymentService, checkCredentials: @escaping MerchantCredentialCheck, timestamps: TimestampFormat,
+        activity: any ProviderActivityLog, payments: PaymentService, checkCredentials: @escaping MerchantCredentialCheck, timestamps: TimestampFormat,
         sandboxBaseURL: String?, sessionLifetime: TimeInterval = 12 * 3600, now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.merchants = merchants
         self.intents = intents
         self.webhooks = webhooks
         self.console = console
+        self.activity = activity
         self.payments = payments
         self.checkCredentials = checkCredentials
         self.timestamps = timestamps

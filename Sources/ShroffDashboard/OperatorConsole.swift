@@ -14,6 +14,7 @@ public typealias OperatorTokenCheck = @Sendable (_ token: String, _ address: Str
 public struct OperatorConsole<Context: ConsoleRequestContext>: Sendable {
     let merchants: any MerchantStore
     let console: any ConsoleStore
+    let activity: any ProviderActivityLog
     /// nil when no operator token is configured: the console is closed.
     let checkToken: OperatorTokenCheck?
     /// This node's Prometheus exposition (alerts and provider health are read from it).
@@ -23,11 +24,12 @@ public struct OperatorConsole<Context: ConsoleRequestContext>: Sendable {
     let pages = ConsolePages<Context>(home: "/operator")
 
     public init(
-        merchants: any MerchantStore, console: any ConsoleStore, checkToken: OperatorTokenCheck?,
+        merchants: any MerchantStore, console: any ConsoleStore, activity: any ProviderActivityLog, checkToken: OperatorTokenCheck?,
         metricsText: @escaping @Sendable () -> String, timestamps: TimestampFormat, sessionLifetime: TimeInterval = 12 * 3600
     ) {
         self.merchants = merchants
         self.console = console
+        self.activity = activity
         self.checkToken = checkToken
         self.metricsText = metricsText
         self.timestamps = timestamps
@@ -108,6 +110,12 @@ public struct OperatorConsole<Context: ConsoleRequestContext>: Sendable {
         let metrics = metricsText().split(separator: "\n").filter {
             $0.hasPrefix("shroff_operator_alerts") || $0.hasPrefix("shroff_provider_calls")
         }
+        let refused = try await activity.refusedNotifications(limit: 20).map { item in
+            [
+                HTML.escape(timestamps.string(from: item.time)), HTML.escape(item.provider), HTML.escape(item.operation),
+                "<span class=\"mono\">\(HTML.escape(item.orderID ?? ""))</span>", HTML.escape(item.detail ?? ""),
+            ]
+        }
         let notice = (try? FormFields.query(request).optional("done", maxLength: 200)).flatMap { $0 }
         return page(session, title: "Operator console", body: """
             \(notice.map { "<p class=\"notice\" role=\"status\">\(HTML.escape($0))</p>" } ?? "")
@@ -119,6 +127,8 @@ public struct OperatorConsole<Context: ConsoleRequestContext>: Sendable {
             <button>Create merchant</button></form>
             <h2>Webhook outbox backlog</h2>
             \(PageKit.table(headers: ["Merchant", "Pending", "Failed", "Oldest pending"], rows: backlogRows, empty: "Nothing pending or failed."))
+            <h2>Refused provider notifications</h2>
+            \(PageKit.table(headers: ["Received", "Provider", "Type", "Order id", "Why"], rows: refused, empty: "None refused."))
             <h2>Operator alerts and provider calls (this node)</h2>
             <p class="muted">Alerts: payment_conflict, refund_conflict, paid_after_expiry, paid_after_cancel, provider_integration_fault; counted since this node started.</p>
             \(metrics.isEmpty ? "<p class=\"muted\">None counted yet.</p>" : "<pre class=\"mono\">\(HTML.escape(metrics.joined(separator: "\n")))</pre>")

@@ -15,6 +15,7 @@ extension MerchantDashboard {
         let events = try await webhooks.webhookDeliveries(merchantUID: merchant.uid, orderID: intent.orderID)
         var attempts: [String: [DeliveryAttempt]] = [:]
         for delivery in events { attempts[delivery.event.id] = try await webhooks.attempts(eventID: delivery.event.id) }
+        let exchanges = try await activity.providerActivity(orderID: intent.orderID, limit: 500)
         let csrf = session.csrfToken
         let path = "/dashboard/payments/\(intent.orderID)"
         return page(session, title: "Payment \(intent.orderID)", current: "/dashboard/payments", body: """
@@ -25,7 +26,7 @@ extension MerchantDashboard {
             <h2>Actions</h2>
             \(actions(intent, refunds: refunds, csrf: csrf, path: path))
             <h2 id="timeline">Timeline</h2>
-            \(timeline(intent, refunds: refunds, events: events, attempts: attempts, csrf: csrf, path: path))
+            \(timeline(intent, refunds: refunds, events: events, attempts: attempts, provider: exchanges, csrf: csrf, path: path))
             """)
     }
 
@@ -107,7 +108,8 @@ extension MerchantDashboard {
     }
 
     func timeline(
-        _ intent: PaymentIntent, refunds: [Refund], events: [WebhookDelivery], attempts: [String: [DeliveryAttempt]], csrf: String, path: String
+        _ intent: PaymentIntent, refunds: [Refund], events: [WebhookDelivery], attempts: [String: [DeliveryAttempt]],
+        provider: [ProviderActivity], csrf: String, path: String
     ) -> String {
         // Ordered by time, but never before what caused it: providers report times to the second,
         // so a payment made in the same second as its intent must still come after "Created".
@@ -127,6 +129,14 @@ extension MerchantDashboard {
             if let finish = refund.finishTime {
                 add(finish, notBefore: refund.createTime, "Refund <code>\(HTML.escape(refund.refundID))</code> → <span class=\"status\">\(HTML.escape(refund.status.rawValue))</span>\(refund.failureCode.map { " (\(HTML.escape($0)))" } ?? "")")
             }
+        }
+        for item in provider {
+            let what = item.kind == .call ? "Provider call" : "Provider notification"
+            var facts = ["<span class=\"status\">\(HTML.escape(item.outcome))</span>"]
+            if let code = item.resultCode { facts.append("result code <code>\(HTML.escape(code))</code>") }
+            if let latency = item.latencyMilliseconds { facts.append("\(latency) ms") }
+            if let detail = item.detail { facts.append(HTML.escape(detail)) }
+            add(item.time, "\(what) <code>\(HTML.escape(item.operation))</code> (\(HTML.escape(item.provider))): \(facts.joined(separator: ", "))")
         }
         for delivery in events {
             let event = delivery.event

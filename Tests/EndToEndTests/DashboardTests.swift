@@ -177,6 +177,8 @@ struct DashboardTests {
                 #expect(refunded.status == 303)
                 let timeline = try await browser.get("/dashboard/payments/\(paidID)")
                 #expect(timeline.body.contains("Refund") && timeline.body.contains("2.5 HKD") && timeline.body.contains("payment_success"))
+                #expect(timeline.body.contains("Provider call <code>pay</code>") && timeline.body.contains("<code>refund</code>"))
+                #expect(timeline.body.contains("Provider notification <code>PAYMENT_RESULT</code>"))
 
                 // After sign-out the same cookie and token open nothing.
                 let oldCookie = try #require(await browser.cookie("shroff_dashboard"))

@@ -12,7 +12,7 @@ struct SchemaParityTests {
                 let onSQLite = try await sqlite.database.read(SchemaDescription.sqlite)
                 let onPostgres = try await postgres.database.read(SchemaDescription.postgres)
                 #expect(onSQLite.tables.keys.sorted() == [
-                    "console_sessions", "merchants", "payment_intents", "refunds", "schema_migrations", "secrets", "webhook_attempts",
+                    "console_sessions", "merchants", "payment_intents", "provider_activity", "refunds", "schema_migrations", "secrets", "webhook_attempts",
                     "webhook_events",
                 ])
                 for name in Set(onSQLite.tables.keys).union(onPostgres.tables.keys).sorted() {

@@ -14,7 +14,31 @@ extension StoreContract {
         ContractCheck("tallies, refunds by intent, disabled merchants and the outbox backlog per merchant") {
             try await talliesAndOperatorViews($0.store)
         },
+        ContractCheck("provider activity: an intent's calls and notifications in order, refused notifications newest first") {
+            try await providerActivityIsRecorded($0.store)
+        },
     ]
+
+    static func providerActivityIsRecorded(_ store: any GatewayStore) async throws {
+        let time = millisDate(1_700_000_000_123)
+        let call = ProviderActivity(
+            orderID: "C1", time: time, kind: .call, provider: "alipayplus_ams", operation: "pay", outcome: "rejected",
+            latencyMilliseconds: 42, resultCode: "USER_BALANCE_NOT_ENOUGH"
+        )
+        let notification = ProviderActivity(
+            orderID: "C1", time: time.addingTimeInterval(1), kind: .notification, provider: "alipayplus_ams", operation: "PAYMENT_RESULT",
+            outcome: "applied"
+        )
+        let forged = ProviderActivity(
+            orderID: nil, time: time, kind: .notification, provider: "alipayplus_ams", operation: "notification", outcome: "refused",
+            detail: "signature does not verify"
+        )
+        let other = ProviderActivity(orderID: "C2", time: time, kind: .call, provider: "alipayhk_wap", operation: "cancel", outcome: "unavailable")
+        for activity in [call, forged, notification, other] { try await store.record(activity) }
+        #expect(try await store.providerActivity(orderID: "C1", limit: 10) == [call, notification])
+        #expect(try await store.providerActivity(orderID: "C1", limit: 1) == [call])
+        #expect(try await store.refusedNotifications(limit: 5) == [forged])
+    }
 
     static func consoleSessions(_ store: any GatewayStore) async throws {
         let merchant = try await store.createMerchant(makeMerchant())

@@ -118,6 +118,8 @@ def main():
         page.wait_for_timeout(1500)
         page.reload()
         check("Delivery attempt 1" in page.locator("ol.timeline").inner_text(), "the timeline shows the delivery attempt")
+        check("Provider call pay" in page.locator("ol.timeline").inner_text(), "the timeline shows the provider call")
+        check("Provider notification PAYMENT_RESULT" in page.locator("ol.timeline").inner_text(), "the timeline shows the provider's notification")
 
         # Refund part of it.
         page.fill("input[name=amount]", "5.5")

@@ -24,7 +24,7 @@ struct ConsoleRoutes {
     func register(on router: Router<AppRequestContext>) {
         let signIn = self.signIn
         MerchantDashboard<AppRequestContext>(
-            merchants: store, intents: store, webhooks: store, console: store, payments: payments,
+            merchants: store, intents: store, webhooks: store, console: store, activity: store, payments: payments,
             checkCredentials: { clientID, apiKey, address, field, logger in
                 try await signIn.verify(clientID: clientID, apiKey: apiKey, address: address, apiKeyField: field, logger: logger)
             },
@@ -32,7 +32,7 @@ struct ConsoleRoutes {
         ).register(on: router)
         let metrics = self.metrics
         OperatorConsole<AppRequestContext>(
-            merchants: store, console: store, checkToken: configuration.operatorToken.map(Self.operatorTokenCheck),
+            merchants: store, console: store, activity: store, checkToken: configuration.operatorToken.map(Self.operatorTokenCheck),
             metricsText: { metrics.exposition() }, timestamps: configuration.timestamps
         ).register(on: router)
     }

@@ -37,7 +37,7 @@ struct GatewayRouter {
             receiver: AMSNotificationReceiver(
                 providerPublicKey: connection.client.configuration.providerPublicKey, clientID: connection.client.configuration.clientID
             ),
-            refunds: store, payments: payments,
+            refunds: store, payments: payments, activity: store,
             signedPath: URL(string: connection.client.configuration.notifyURL)?.path ?? ProviderCallbacks.amsNotifyPath,
             wap: connection.wap.map(WAPNotificationReceiver.init(client:))
         ).register(on: router)
