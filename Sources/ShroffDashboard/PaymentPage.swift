@@ -118,7 +118,12 @@ extension MerchantDashboard {
             entries.append((max(date, notBefore ?? intent.createTime), date, entries.count, html))
         }
         add(intent.createTime, "Created: \(HTML.escape(PageKit.money(intent.amount))) by \(HTML.escape(intent.method.channel.rawValue)) \(HTML.escape(intent.method.flow.rawValue))")
-        if let pay = intent.payTime { add(pay, "Status → <span class=\"status\">SUCCEEDED</span>\(intent.walletUsed.map { " (wallet \(HTML.escape($0)))" } ?? "")") }
+        // A status change is placed where the gateway recorded it (its webhook event, written in the
+        // same transaction), and shows the provider's time.
+        func recorded(_ kinds: [WebhookEvent.Kind], mentioning text: String? = nil) -> Date? {
+            events.first { kinds.contains($0.event.kind) && (text.map($0.event.body.contains) ?? true) }?.event.createdAt
+        }
+        if let pay = intent.payTime { add(pay, notBefore: recorded([.paymentSuccess]) ?? intent.createTime, "Status → <span class=\"status\">SUCCEEDED</span>\(intent.walletUsed.map { " (wallet \(HTML.escape($0)))" } ?? "")") }
         if intent.status == .cancelled {
             let cancelled = events.first { $0.event.kind == .paymentCancelled }?.event.createdAt ?? intent.expiresAt
             add(cancelled, "Status → <span class=\"status\">CANCELLED</span>\(intent.failureCode.map { " (\(HTML.escape($0)))" } ?? "")")
@@ -127,7 +132,7 @@ extension MerchantDashboard {
         for refund in refunds {
             add(refund.createTime, "Refund <code>\(HTML.escape(refund.refundID))</code> (\(HTML.escape(refund.merchantRefundID))) of \(HTML.escape(PageKit.money(refund.amount))) requested\(refund.reason.map { ": \(HTML.escape($0))" } ?? "")")
             if let finish = refund.finishTime {
-                add(finish, notBefore: refund.createTime, "Refund <code>\(HTML.escape(refund.refundID))</code> → <span class=\"status\">\(HTML.escape(refund.status.rawValue))</span>\(refund.failureCode.map { " (\(HTML.escape($0)))" } ?? "")")
+                add(finish, notBefore: recorded([.refundSuccess, .refundFailed], mentioning: refund.refundID) ?? refund.createTime, "Refund <code>\(HTML.escape(refund.refundID))</code> → <span class=\"status\">\(HTML.escape(refund.status.rawValue))</span>\(refund.failureCode.map { " (\(HTML.escape($0)))" } ?? "")")
             }
         }
         for item in provider {
