@@ -68,7 +68,8 @@ enum PageKit {
         headers[.cacheControl] = "no-store"
         headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
         headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
-        headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
+        // same-origin, not no-referrer: with no-referrer a browser posts forms with "Origin: null".
+        headers[HTTPField.Name("Referrer-Policy")!] = "same-origin"
         return headers
     }
 
@@ -167,8 +168,13 @@ struct FormFields {
         self.values = values
     }
 
-    /// The form a POST sent; at most 16 KiB (nothing the consoles ask needs more).
+    /// The form a POST sent; at most 16 KiB (nothing the consoles ask needs more). A form posted
+    /// from another site (its `Origin` is not this host) is refused, the sign-in forms included,
+    /// which have no session yet to hold a CSRF token.
     static func read(_ request: Request) async throws -> FormFields {
+        if let origin = request.headers[.origin], !sameOrigin(origin, request) {
+            throw ConsoleRefusal.forbidden("This form was sent from another site (Origin \(origin.prefix(100))).")
+        }
         let contentType = request.headers[.contentType] ?? ""
         guard contentType.lowercased().hasPrefix("application/x-www-form-urlencoded") else {
             throw GatewayError(.invalidRequest, "body: send the page's form (application/x-www-form-urlencoded)")
@@ -180,6 +186,17 @@ struct FormFields {
             throw GatewayError(.invalidRequest, "body: larger than the 16 KiB a form may send")
         }
         return FormFields(encoded: String(buffer: buffer))
+    }
+
+    /// Whether `origin` (scheme://host[:port]) names the host the request was sent to (as the
+    /// browser saw it: a proxy's `X-Forwarded-Host`, else `Host`).
+    static func sameOrigin(_ origin: String, _ request: Request) -> Bool {
+        guard let components = URLComponents(string: origin), let originHost = components.host?.lowercased() else { return false }
+        let seen = request.headers[HTTPField.Name("X-Forwarded-Host")!]?.split(separator: ",").first.map(String.init)
+            ?? request.head.authority ?? request.headers[HTTPField.Name("Host")!] ?? ""
+        let host = seen.trimmingCharacters(in: .whitespaces).lowercased()
+        let originAuthority = components.port.map { "\(originHost):\($0)" } ?? originHost
+        return host == originAuthority
     }
 
     static func query(_ request: Request) -> FormFields { FormFields(encoded: request.uri.query ?? "") }

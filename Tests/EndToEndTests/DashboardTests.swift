@@ -87,6 +87,11 @@ struct DashboardTests {
                 let wrong = try await browser.post("/dashboard/sign-in", [("client_id", server.credentials.clientID), ("api_key", "sk_wrong")])
                 #expect(wrong.status == 401 && wrong.body.contains("api_key: wrong client id or api key"))
                 #expect(wrong.header("set-cookie") == nil)
+                let crossSite = try await browser.post(
+                    "/dashboard/sign-in", [("client_id", server.credentials.clientID), ("api_key", server.credentials.apiKey)],
+                    headers: [("Origin", "https://evil.example")]
+                )
+                #expect(crossSite.status == 403 && crossSite.header("set-cookie") == nil)
                 let missing = try await browser.post("/dashboard/sign-in", [("client_id", server.credentials.clientID)])
                 #expect(missing.status == 400 && missing.body.contains("api_key: is required"))
 

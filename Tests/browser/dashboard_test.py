@@ -163,6 +163,11 @@ def main():
         shopper.screenshot(path=f"{SCREENSHOTS}/qr-page.png", full_page=True)
         shopper.close()
 
+        # A form posted from another site is refused, even to the sign-in page.
+        cross = page.request.post(f"{BASE}/dashboard/sign-in", form={"client_id": MERCHANT["client_id"], "api_key": MERCHANT["api_key"]},
+                                  headers={"Origin": "https://evil.example"})
+        check(cross.status == 403, "a form posted from another site is refused (403)")
+
         # A POST without the CSRF token is refused.
         forged = page.request.post(f"{BASE}/dashboard/payments/{pending['order_id']}/cancel", form={"x": "1"})
         check(forged.status == 403, "a POST without the CSRF token is refused (403)")
