@@ -234,6 +234,43 @@ struct DashboardTests {
         }
     }
 
+    @Test("pages escape what merchants and shoppers sent; webhooks: settings, resend, a rotated secret shown once")
+    func escapingAndWebhooks() async throws {
+        try await Running.with(.embedded) { server in
+            let token = try await server.login()
+            let hostile = seed001Request().replacingOccurrences(of: "\"Instore Payment\"", with: #""<script>alert('x')</script>""#)
+            let created = try await server.api("pa/payment_intents/create", token: token, hostile)
+            let orderID = try #require(created.data["order_id"] as? String, "\(created.body)")
+            try await ConsoleBrowser.with(server.gatewayURL) { browser in
+                let list = try await browser.signIn(server.credentials)
+                let csrf = try ConsoleBrowser.csrf(list.body)
+                let page = try await browser.get("/dashboard/payments/\(orderID)")
+                #expect(!page.body.contains("<script>") && page.body.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"))
+                #expect(try await browser.get("/dashboard/payments/CNOSUCHORDER").status == 404)
+                let long = try await browser.get("/dashboard/payments?q=" + String(repeating: "x", count: 40))
+                #expect(long.body.contains("q: must be at most 32 characters"))
+
+                let badURL = try await browser.post("/dashboard/webhooks/settings", [("csrf_token", csrf), ("default_notify_url", "ftp://x")])
+                #expect(badURL.status == 400 && badURL.body.contains("default_notify_url"))
+                let saved = try await browser.post(
+                    "/dashboard/webhooks/settings", [("csrf_token", csrf), ("default_notify_url", "https://shop.example.com/hooks")]
+                )
+                #expect(saved.status == 303)
+                let settings = try await server.api("webhooks/settings/query", token: token, "{}")
+                #expect(settings.data["default_notify_url"] as? String == "https://shop.example.com/hooks")
+
+                let badGrace = try await browser.post("/dashboard/webhooks/rotate", [("csrf_token", csrf), ("grace_hours", "999")])
+                #expect(badGrace.status == 400 && badGrace.body.contains("grace_hours"))
+                let rotated = try await browser.post("/dashboard/webhooks/rotate", [("csrf_token", csrf), ("grace_hours", "1")])
+                let secret = try #require(rotated.body.firstMatch(of: /id="new-secret">(whsec_[A-Za-z0-9+\/=]+)</).map { String($0.1) })
+                #expect(secret != server.credentials.webhookSecret)
+                let webhooks = try await browser.get("/dashboard/webhooks")
+                #expect(webhooks.status == 200 && !webhooks.body.contains(secret) && !webhooks.body.contains(server.credentials.webhookSecret))
+                #expect(try await browser.post("/dashboard/webhooks/resend", [("csrf_token", csrf), ("webhook_id", "msg_nope")]).status == 404)
+            }
+        }
+    }
+
     @Test("the payment list answers well under 100 ms with 10,000 payments")
     func listSpeed() async throws {
         try await Running.with(.embedded) { server in
