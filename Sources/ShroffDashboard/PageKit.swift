@@ -129,7 +129,7 @@ enum PageKit {
         *{box-sizing:border-box}body{font-family:system-ui,sans-serif;margin:0;color:#1b1b1b;background:#fff;line-height:1.4}
         header{display:flex;flex-wrap:wrap;justify-content:space-between;align-items:center;gap:.5rem;padding:.6rem 1rem;border-bottom:2px solid #333}
         nav a{margin-right:1rem;font-weight:600}nav a[aria-current=page]{text-decoration:underline 3px}
-        main{max-width:72rem;margin:0 auto;padding:1rem}h1{font-size:1.4rem}h2{font-size:1.1rem;margin-top:1.6rem}
+        main{max-width:72rem;margin:0 auto;padding:1rem}h1{font-size:1.4rem;overflow-wrap:anywhere}h2{font-size:1.1rem;margin-top:1.6rem}
         .banner{margin:0;padding:.5rem 1rem;background:#fff3cd;border-bottom:2px dashed #8a6d00}
         .notice{border-left:4px solid #333;padding:.4rem .8rem;background:#f3f3f3}.error{border-left:4px solid #b00020;padding:.4rem .8rem;background:#fde7e9}
         .muted{color:#555}.inline{display:inline-block;margin:0 .3rem .3rem 0}
@@ -137,7 +137,7 @@ enum PageKit {
         th{border-bottom:2px solid #333}.scroll{overflow-x:auto}td.num{text-align:right;white-space:nowrap}
         dl{display:grid;grid-template-columns:minmax(9rem,auto) 1fr;gap:.25rem 1rem}dt{color:#444}dd{margin:0;word-break:break-word}
         form.filters{display:flex;flex-wrap:wrap;gap:.6rem;align-items:flex-end;margin-bottom:1rem}
-        label{display:flex;flex-direction:column;font-size:.85rem;gap:.15rem}input,select,button{font:inherit;padding:.35rem .5rem}
+        label{display:flex;flex-direction:column;font-size:.85rem;gap:.15rem;max-width:100%}input,select,button{font:inherit;padding:.35rem .5rem;max-width:100%}
         button{border:2px solid #333;background:#f5f5f5;border-radius:4px;cursor:pointer}button.danger{border-color:#b00020}
         .status{font-weight:700;letter-spacing:.03em}ol.timeline{list-style:none;padding:0;border-left:3px solid #333;margin-left:.4rem}
         ol.timeline li{padding:.2rem 0 .6rem 1rem;position:relative}ol.timeline li::before{content:"";position:absolute;left:-.5rem;top:.55rem;width:.7rem;height:.7rem;background:#333;border-radius:50%}

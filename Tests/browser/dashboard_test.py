@@ -174,6 +174,14 @@ def main():
         status, answer = call("POST", "/mch-api/v1/pa/payment_intents/query", {"order_id": pending["order_id"]}, bearer)
         check(answer["data"]["status"] == "PENDING", "and it changed nothing")
 
+        # On a phone's width nothing overflows the page (wide tables scroll inside their box).
+        page.set_viewport_size({"width": 390, "height": 844})
+        for path in ["/dashboard", "/dashboard/payments", f"/dashboard/payments/{paid['order_id']}", "/dashboard/webhooks"]:
+            page.goto(BASE + path)
+            width = page.evaluate("document.documentElement.scrollWidth")
+            check(width <= 390, f"{path} fits a phone's width ({width}px)")
+        page.set_viewport_size({"width": 1280, "height": 900})
+
         # The operator console refuses the merchant's session.
         refused = page.goto(BASE + "/operator")
         check(refused.status == 403, "/operator refuses the merchant's session (403)")
