@@ -146,7 +146,7 @@ public struct MerchantDashboard<Context: ConsoleRequestContext>: Sendable {
 
     /// Back to `path` with a message shown once.
     static func done(_ path: String, _ message: String) -> Response {
-        let query = message.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+        let query = PageKit.queryValue(message)
         return PageKit.redirect("\(path)?done=\(query)")
     }
 

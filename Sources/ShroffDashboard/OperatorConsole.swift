@@ -169,6 +169,6 @@ public struct OperatorConsole<Context: ConsoleRequestContext>: Sendable {
         }
         context.logger.info("merchant \(time == nil ? "enabled" : "disabled")", metadata: ["merchant_uid": "\(uid)"])
         let message = "Merchant \(merchant.uid) is \(time == nil ? "enabled" : "disabled")."
-        return PageKit.redirect("/operator?done=\(message.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")")
+        return PageKit.redirect("/operator?done=\(PageKit.queryValue(message))")
     }
 }

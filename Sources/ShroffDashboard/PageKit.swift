@@ -81,6 +81,21 @@ enum PageKit {
         return Response(status: .seeOther, headers: headers)
     }
 
+    /// A query value with everything but ASCII letters and digits percent-encoded (UTF-8), so a
+    /// link or a `Location` header carries only ASCII.
+    static func queryValue(_ text: String) -> String {
+        var encoded = ""
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                encoded.append(Character(UnicodeScalar(byte)))
+            default:
+                encoded += String(format: "%%%02X", byte)
+            }
+        }
+        return encoded
+    }
+
     static func csrfField(_ token: String) -> String {
         "<input type=\"hidden\" name=\"\(csrfFieldName)\" value=\"\(HTML.escape(token))\">"
     }

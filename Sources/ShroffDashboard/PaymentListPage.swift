@@ -52,7 +52,7 @@ extension MerchantDashboard {
         if hasMore, let last = rows.last {
             var kept = query.values.filter { ["q", "status", "flow", "from", "to"].contains($0.key) && !$0.value.isEmpty }
             kept["before"] = PaymentListCursor(createTime: last.createTime, orderID: last.orderID).text
-            let link = kept.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }
+            let link = kept.sorted { $0.key < $1.key }.map { "\($0.key)=\(PageKit.queryValue($0.value))" }
                 .joined(separator: "&")
             next = "<p><a href=\"/dashboard/payments?\(HTML.escape(link))\" rel=\"next\">Older payments →</a></p>"
         }
