@@ -74,6 +74,10 @@ let package = Package(
             ],
             swiftSettings: swift6
         ),
+        // The merchant contract's answer types, one definition encoded by the gateway and decoded by the SDK.
+        .target(name: "ShroffAPI", swiftSettings: swift6),
+        // The merchant contract's OpenAPI document, compiled into the binary (no resource bundle to ship).
+        .target(name: "ShroffAPIDocument", path: "openapi", resources: [.embedInCode("openapi.json")], swiftSettings: swift6),
         // A QR Code encoder (byte mode, level M, versions 1–40) with SVG and PNG output. No dependencies, no I/O.
         .target(name: "ShroffQR", swiftSettings: swift6),
         // The emulated wallet provider: the providers' side of the same protocols, written independently,
@@ -137,7 +141,7 @@ let package = Package(
             name: "ShroffApp",
             dependencies: [
                 "ShroffCore", "ShroffStorage", "ShroffSQLite", "ShroffPostgres", "ShroffConnectors", "ShroffSandbox",
-                "ShroffObservability", "ShroffBackground", "ShroffDashboard",
+                "ShroffObservability", "ShroffBackground", "ShroffDashboard", "ShroffAPI", "ShroffAPIDocument",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -146,13 +150,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
-            resources: [.copy("Resources/openapi.json")],
             swiftSettings: swift6
         ),
         // The Swift SDK for merchants' engineers.
         .target(
             name: "ShroffClient",
             dependencies: [
+                "ShroffAPI",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -2,6 +2,8 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+// The answer types are the contract's own (ShroffAPI); SDK users get them with `import ShroffClient`.
+@_exported import ShroffAPI
 
 /// An error answer of the gateway (or a transport failure), with the envelope's fields.
 public struct ShroffError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -104,14 +106,6 @@ public actor ShroffClient {
     /// A valid token, logging in when there is none or it ends within a minute.
     public func accessToken() async throws(ShroffError) -> String {
         if let token, token.expiresAt.timeIntervalSinceNow > 60 { return token.value }
-        struct Login: Decodable {
-            let token: String
-            let expiresIn: Int
-            enum CodingKeys: String, CodingKey {
-                case token
-                case expiresIn = "expires_in"
-            }
-        }
         let login: Login = try await send(
             "authentication/login", body: nil,
             headers: [("x-client-id", configuration.clientID), ("x-api-key", configuration.apiKey)]

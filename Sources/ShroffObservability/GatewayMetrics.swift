@@ -12,6 +12,11 @@ public final class GatewayMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
     // The descriptors are computed properties: `MetricNameDescriptor` is not `Sendable`.
 
+    /// One of the gateway's metric names, `shroff_<subsystem>_<name>_<unit>`.
+    static func metric(_ subsystem: String, _ name: String, unit: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "shroff", subsystem: subsystem, metricName: name, unitName: unit, helpText: help)
+    }
+
     public init() {
         // Present from the start at 0, so an alert rule on their increase sees the first one.
         for alert in OperatorAlert.allCases { _ = operatorAlertCounter(alert) }
@@ -25,16 +30,10 @@ public final class GatewayMetrics: Sendable {
     // MARK: HTTP
 
     static var httpRequests: MetricNameDescriptor {
-        MetricNameDescriptor(
-            namespace: "shroff", subsystem: "http", metricName: "requests", unitName: "total",
-            helpText: "HTTP requests answered, by method, route template and status code."
-        )
+        metric("http", "requests", unit: "total", "HTTP requests answered, by method, route template and status code.")
     }
     static var httpDuration: MetricNameDescriptor {
-        MetricNameDescriptor(
-            namespace: "shroff", subsystem: "http", metricName: "request_duration", unitName: "seconds",
-            helpText: "Time to answer an HTTP request, by method and route template."
-        )
+        metric("http", "request_duration", unit: "seconds", "Time to answer an HTTP request, by method and route template.")
     }
     static let latencyBuckets: [Duration] = [
         .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250),
@@ -57,16 +56,10 @@ public final class GatewayMetrics: Sendable {
     // MARK: Provider calls
 
     static var providerCalls: MetricNameDescriptor {
-        MetricNameDescriptor(
-            namespace: "shroff", subsystem: "provider", metricName: "calls", unitName: "total",
-            helpText: "Calls made to a wallet provider, by provider, operation and outcome (answered, unavailable, error)."
-        )
+        metric("provider", "calls", unit: "total", "Calls made to a wallet provider, by provider, operation and outcome (answered, unavailable, error).")
     }
     static var providerDuration: MetricNameDescriptor {
-        MetricNameDescriptor(
-            namespace: "shroff", subsystem: "provider", metricName: "call_duration", unitName: "seconds",
-            helpText: "Time a wallet provider took to answer, by provider and operation."
-        )
+        metric("provider", "call_duration", unit: "seconds", "Time a wallet provider took to answer, by provider and operation.")
     }
 
     func recordProviderCall(provider: String, operation: String, outcome: String, duration: Duration) {
@@ -81,29 +74,17 @@ public final class GatewayMetrics: Sendable {
     // MARK: Webhooks
 
     static var webhookAttempts: MetricNameDescriptor {
-        MetricNameDescriptor(
-            namespace: "shroff", subsystem: "webhook", metricName: "attempts", unitName: "total",
-            helpText: "Webhook delivery attempts, by outcome: delivered, retry (failed, will be tried again), failed (given up)."
-        )
+        metric("webhook", "attempts", unit: "total", "Webhook delivery attempts, by outcome: delivered, retry (failed, will be tried again), failed (given up).")
     }
     static var webhookDuration: MetricNameDescriptor {
-        MetricNameDescriptor(
-            namespace: "shroff", subsystem: "webhook", metricName: "attempt_duration", unitName: "seconds",
-            helpText: "Time a merchant's webhook endpoint took to answer."
-        )
+        metric("webhook", "attempt_duration", unit: "seconds", "Time a merchant's webhook endpoint took to answer.")
     }
 
     static var webhookPostponed: MetricNameDescriptor {
-        MetricNameDescriptor(
-            namespace: "shroff", subsystem: "webhook", metricName: "postponed", unitName: "total",
-            helpText: "Webhook events postponed without an attempt because their endpoint was paused by its circuit breaker."
-        )
+        metric("webhook", "postponed", unit: "total", "Webhook events postponed without an attempt because their endpoint was paused by its circuit breaker.")
     }
     static var webhookInFlight: MetricNameDescriptor {
-        MetricNameDescriptor(
-            namespace: "shroff", subsystem: "webhook", metricName: "attempts_in_flight", unitName: "attempts",
-            helpText: "Webhook attempts this node has in flight."
-        )
+        metric("webhook", "attempts_in_flight", unit: "attempts", "Webhook attempts this node has in flight.")
     }
 
     public func recordWebhookAttempt(outcome: String, duration: Duration) {
@@ -122,22 +103,13 @@ public final class GatewayMetrics: Sendable {
     // MARK: Outbox backlog, read from the database at each scrape
 
     static var outboxPending: MetricNameDescriptor {
-        MetricNameDescriptor(
-            namespace: "shroff", subsystem: "webhook_outbox", metricName: "pending", unitName: "events",
-            helpText: "Webhook events not delivered yet that are still being tried (the whole database, all nodes)."
-        )
+        metric("webhook_outbox", "pending", unit: "events", "Webhook events not delivered yet that are still being tried (the whole database, all nodes).")
     }
     static var outboxOldestPendingAge: MetricNameDescriptor {
-        MetricNameDescriptor(
-            namespace: "shroff", subsystem: "webhook_outbox", metricName: "oldest_pending_age", unitName: "seconds",
-            helpText: "Age of the oldest webhook event not delivered yet; 0 when none is pending."
-        )
+        metric("webhook_outbox", "oldest_pending_age", unit: "seconds", "Age of the oldest webhook event not delivered yet; 0 when none is pending.")
     }
     static var outboxFailed: MetricNameDescriptor {
-        MetricNameDescriptor(
-            namespace: "shroff", subsystem: "webhook_outbox", metricName: "failed", unitName: "events",
-            helpText: "Webhook events whose retries ran out, waiting for the merchant to replay them."
-        )
+        metric("webhook_outbox", "failed", unit: "events", "Webhook events whose retries ran out, waiting for the merchant to replay them.")
     }
 
     /// Reads the outbox backlog into its gauges. When the database does not answer, the gauges keep
@@ -158,10 +130,7 @@ public final class GatewayMetrics: Sendable {
     // MARK: Operator alerts
 
     static var operatorAlerts: MetricNameDescriptor {
-        MetricNameDescriptor(
-            namespace: "shroff", subsystem: "operator", metricName: "alerts", unitName: "total",
-            helpText: "Situations an operator must look at, by alert: payment_conflict, refund_conflict (the provider contradicts a final state), paid_after_expiry, paid_after_cancel (refunded automatically)."
-        )
+        metric("operator", "alerts", unit: "total", "Situations an operator must look at, by alert: payment_conflict, refund_conflict (the provider contradicts a final state), paid_after_expiry, paid_after_cancel (refunded automatically).")
     }
 
     private func operatorAlertCounter(_ alert: OperatorAlert) -> Counter {
@@ -175,16 +144,10 @@ public final class GatewayMetrics: Sendable {
     // MARK: Background work
 
     static var reconciliationChecks: MetricNameDescriptor {
-        MetricNameDescriptor(
-            namespace: "shroff", subsystem: "reconciliation", metricName: "checks", unitName: "total",
-            helpText: "Payments and refunds looked at by reconciliation and expiry."
-        )
+        metric("reconciliation", "checks", unit: "total", "Payments and refunds looked at by reconciliation and expiry.")
     }
     static var backgroundFailures: MetricNameDescriptor {
-        MetricNameDescriptor(
-            namespace: "shroff", subsystem: "background", metricName: "round_failures", unitName: "total",
-            helpText: "Rounds of background work that failed (database or provider trouble), by component."
-        )
+        metric("background", "round_failures", unit: "total", "Rounds of background work that failed (database or provider trouble), by component.")
     }
 
     public func recordReconciliationChecks(_ count: Int) {

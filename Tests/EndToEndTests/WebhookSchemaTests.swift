@@ -56,7 +56,7 @@ struct WebhookSchemaTests {
     /// The document as committed (the server serves this file).
     static func committedValidator() throws -> OpenAPISchemaValidator {
         let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Sources/ShroffApp/Resources/openapi.json")
+            .appendingPathComponent("openapi/openapi.json")
         return OpenAPISchemaValidator(document: try JSONDecoder().decode(JSONValue.self, from: Data(contentsOf: file)))
     }
 

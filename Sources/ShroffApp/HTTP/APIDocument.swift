@@ -2,23 +2,19 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import ShroffAPIDocument
 import ShroffCore
 import ShroffObservability
 
-/// The OpenAPI 3.1 document of the merchant API (`Resources/openapi.json`, the single source of
-/// truth; schemathesis tests the server against it in CI), served as YAML and JSON, and rendered as
-/// a self-contained HTML reference at `/docs`.
+/// The OpenAPI 3.1 document of the merchant API (`openapi/openapi.json`, the single source of
+/// truth, compiled into the binary; schemathesis tests the server against it in CI), served as YAML
+/// and JSON, and rendered as a self-contained HTML reference at `/docs`.
 struct APIDocument: Sendable {
     let json: Data
     let document: JSONValue
 
-    struct Missing: Error, CustomStringConvertible {
-        var description: String { "the OpenAPI document is missing from the build" }
-    }
-
     static func load() throws -> APIDocument {
-        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "json") else { throw Missing() }
-        let data = try Data(contentsOf: url)
+        let data = Data(OpenAPIDocument.json)
         return APIDocument(json: data, document: try JSONDecoder().decode(JSONValue.self, from: data))
     }
 

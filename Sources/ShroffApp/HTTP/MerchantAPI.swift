@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import ShroffAPI
 import ShroffCore
 
 /// The merchant API under `/mch-api/v1`: login and payment intents.
@@ -53,26 +54,12 @@ struct MerchantAPI: Sendable {
         let issued = try tokens.issue(for: merchant.uid)
         context.logger.info("merchant logged in", metadata: ["merchant_uid": "\(merchant.uid)"])
         return try Envelope.ok(
-            LoginAnswer(
+            Login(
                 token: issued.token, tokenType: "Bearer", expiresAt: timestamps.string(from: issued.expiresAt),
                 expiresIn: tokens.lifetimeSeconds
             ),
             context: context
         )
-    }
-
-    struct LoginAnswer: Encodable {
-        let token: String
-        let tokenType: String
-        let expiresAt: String
-        let expiresIn: Int64
-
-        enum CodingKeys: String, CodingKey {
-            case token
-            case tokenType = "token_type"
-            case expiresAt = "expires_at"
-            case expiresIn = "expires_in"
-        }
     }
 
     static let clientIDHeader = HTTPField.Name("x-client-id")!
@@ -88,7 +75,7 @@ struct MerchantAPI: Sendable {
             throw GatewayError(.rejected, "payment_method.alipayhk.flow: mobile_web needs a WAP gateway, and none is configured")
         }
         let intent = try await payments.create(intentRequest, merchant: merchant, logger: context.logger)
-        return try Envelope.ok(IntentAnswer(intent, timestamps: timestamps), context: context)
+        return try Envelope.ok(ShroffAPI.PaymentIntent(intent, timestamps: timestamps), context: context)
     }
 
     @Sendable func queryIntent(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -97,7 +84,7 @@ struct MerchantAPI: Sendable {
         let orderID = try fields.optionalString("order_id", maxLength: 32)
         let merchantOrderID = try fields.optionalString("merchant_order_id", maxLength: 32)
         let intent = try await payments.find(merchantUID: merchant.uid, orderID: orderID, merchantOrderID: merchantOrderID)
-        return try Envelope.ok(IntentAnswer(intent, timestamps: timestamps), context: context)
+        return try Envelope.ok(ShroffAPI.PaymentIntent(intent, timestamps: timestamps), context: context)
     }
 
     @Sendable func cancelIntent(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -108,7 +95,7 @@ struct MerchantAPI: Sendable {
         let intent = try await payments.cancel(
             merchantUID: merchant.uid, orderID: orderID, merchantOrderID: merchantOrderID, logger: context.logger
         )
-        return try Envelope.ok(IntentAnswer(intent, timestamps: timestamps), context: context)
+        return try Envelope.ok(ShroffAPI.PaymentIntent(intent, timestamps: timestamps), context: context)
     }
 
     // MARK: Refunds
@@ -117,7 +104,7 @@ struct MerchantAPI: Sendable {
         let merchant = try context.requireMerchant()
         let refundRequest = try CreateRefundRequest.validate(try await Self.jsonObject(request))
         let refund = try await payments.createRefund(refundRequest, merchant: merchant, logger: context.logger)
-        return try Envelope.ok(RefundAnswer(refund, timestamps: timestamps), context: context)
+        return try Envelope.ok(ShroffAPI.Refund(refund, timestamps: timestamps), context: context)
     }
 
     @Sendable func queryRefund(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -127,7 +114,7 @@ struct MerchantAPI: Sendable {
             merchantUID: merchant.uid, refundID: try fields.optionalString("refund_id", maxLength: 32),
             merchantRefundID: try fields.optionalString("merchant_refund_id", maxLength: 32)
         )
-        return try Envelope.ok(RefundAnswer(refund, timestamps: timestamps), context: context)
+        return try Envelope.ok(ShroffAPI.Refund(refund, timestamps: timestamps), context: context)
     }
 
     // MARK: Request bodies
@@ -161,94 +148,39 @@ struct MerchantAPI: Sendable {
     }
 }
 
-/// A payment intent as the merchant API answers it (seeds 000/001 plus the contract's extra fields).
-struct IntentAnswer: Encodable {
-    let orderID: String
-    let merchantOrderID: String
-    let amount: String
-    let currency: String
-    let status: String
-    let createTime: String
-    let expiresAt: String
-    let nextAction: NextAction?
-    let payTime: String?
-    let refundedAmount: String
-    let paymentMethod: String?
-    let settleCurrency: String?
-    let failureCode: String?
-    /// Set when the shopper paid after the intent's expiry (money taken is never ignored).
-    let paidAfterExpiry: Bool?
-    /// Set when the shopper paid a CANCELLED intent: it stays CANCELLED and is refunded automatically.
-    let paidAfterCancel: Bool?
-
-    init(_ intent: PaymentIntent, timestamps: TimestampFormat) {
-        orderID = intent.orderID
-        merchantOrderID = intent.merchantOrderID
-        amount = intent.amount.decimalString
-        currency = intent.amount.currency.code
-        status = intent.status.rawValue
-        createTime = timestamps.string(from: intent.createTime)
-        expiresAt = timestamps.string(from: intent.expiresAt)
-        nextAction = intent.status == .pending ? intent.nextAction : nil
-        payTime = intent.payTime.map(timestamps.string(from:))
-        refundedAmount = Money(minorUnits: intent.refundedMinorUnits, currency: intent.amount.currency).decimalString
-        paymentMethod = intent.walletUsed
-        settleCurrency = intent.answeredSettleCurrency
-        failureCode = intent.failureCode
-        paidAfterExpiry = intent.payTime.map { $0 > intent.expiresAt } == true ? true : nil
-        paidAfterCancel = intent.latePaymentTime == nil ? nil : true
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case amount, currency, status
-        case orderID = "order_id"
-        case merchantOrderID = "merchant_order_id"
-        case createTime = "create_time"
-        case expiresAt = "expires_at"
-        case nextAction = "next_action"
-        case payTime = "pay_time"
-        case refundedAmount = "refunded_amount"
-        case paymentMethod = "payment_method"
-        case settleCurrency = "settle_currency"
-        case failureCode = "failure_code"
-        case paidAfterExpiry = "paid_after_expiry"
-        case paidAfterCancel = "paid_after_cancel"
+extension ShroffAPI.PaymentIntent {
+    /// The intent as the merchant API answers it (seeds 000/001 plus the contract's extra fields).
+    init(_ intent: ShroffCore.PaymentIntent, timestamps: TimestampFormat) {
+        let action = intent.status == .pending ? intent.nextAction : nil
+        self.init(
+            orderID: intent.orderID, merchantOrderID: intent.merchantOrderID, amount: intent.amount.decimalString,
+            currency: intent.amount.currency.code, status: intent.status.rawValue,
+            createTime: timestamps.string(from: intent.createTime), expiresAt: timestamps.string(from: intent.expiresAt),
+            nextAction: action.map {
+                ShroffAPI.NextAction(
+                    type: $0.type.rawValue, url: $0.url, method: $0.method, formFields: $0.formFields, codeType: $0.codeType,
+                    displayType: $0.displayType
+                )
+            },
+            payTime: intent.payTime.map(timestamps.string(from:)),
+            refundedAmount: Money(minorUnits: intent.refundedMinorUnits, currency: intent.amount.currency).decimalString,
+            paymentMethod: intent.walletUsed, settleCurrency: intent.answeredSettleCurrency, failureCode: intent.failureCode,
+            // Set when the shopper paid after the intent's expiry (money taken is never ignored).
+            paidAfterExpiry: intent.payTime.map { $0 > intent.expiresAt } == true ? true : nil,
+            // Set when the shopper paid a CANCELLED intent: it stays CANCELLED and is refunded automatically.
+            paidAfterCancel: intent.latePaymentTime == nil ? nil : true
+        )
     }
 }
 
-/// A refund as the merchant API answers it.
-struct RefundAnswer: Encodable {
-    let refundID: String
-    let merchantRefundID: String
-    let orderID: String
-    let amount: String
-    let currency: String
-    let status: String
-    let createTime: String
-    let finishTime: String?
-    let reason: String?
-    let failureCode: String?
-
-    init(_ refund: Refund, timestamps: TimestampFormat) {
-        refundID = refund.refundID
-        merchantRefundID = refund.merchantRefundID
-        orderID = refund.orderID
-        amount = refund.amount.decimalString
-        currency = refund.amount.currency.code
-        status = refund.status.rawValue
-        createTime = timestamps.string(from: refund.createTime)
-        finishTime = refund.finishTime.map(timestamps.string(from:))
-        reason = refund.reason
-        failureCode = refund.failureCode
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case amount, currency, status, reason
-        case refundID = "refund_id"
-        case merchantRefundID = "merchant_refund_id"
-        case orderID = "order_id"
-        case createTime = "create_time"
-        case finishTime = "finish_time"
-        case failureCode = "failure_code"
+extension ShroffAPI.Refund {
+    /// The refund as the merchant API answers it.
+    init(_ refund: ShroffCore.Refund, timestamps: TimestampFormat) {
+        self.init(
+            refundID: refund.refundID, merchantRefundID: refund.merchantRefundID, orderID: refund.orderID,
+            amount: refund.amount.decimalString, currency: refund.amount.currency.code, status: refund.status.rawValue,
+            createTime: timestamps.string(from: refund.createTime), finishTime: refund.finishTime.map(timestamps.string(from:)),
+            reason: refund.reason, failureCode: refund.failureCode
+        )
     }
 }

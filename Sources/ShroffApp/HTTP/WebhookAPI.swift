@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import ShroffAPI
 import ShroffCore
 
 /// The merchant's view of its webhooks: deliveries with every attempt, replay, the default notify
@@ -45,13 +46,13 @@ struct WebhookAPI: Sendable {
         var page = try await webhooks.deliveries(merchantUID: merchant.uid, filter: filter)
         let hasMore = page.count > Int(limit)
         if hasMore { page.removeLast() }
-        var answers: [DeliveryAnswer] = []
+        var answers: [ShroffAPI.WebhookDelivery] = []
         for delivery in page {
-            answers.append(DeliveryAnswer(delivery, attempts: try await webhooks.attempts(eventID: delivery.event.id), timestamps: timestamps))
+            answers.append(ShroffAPI.WebhookDelivery(delivery, attempts: try await webhooks.attempts(eventID: delivery.event.id), timestamps: timestamps))
         }
         return try Envelope.ok(
             // The cursor is given whenever the page is not empty, so a poller can wait for newer events.
-            DeliveryPage(deliveries: answers, hasMore: hasMore, nextCursor: page.last.map { String($0.sequence) }),
+            WebhookDeliveryPage(deliveries: answers, hasMore: hasMore, nextCursor: page.last.map { String($0.sequence) }),
             context: context
         )
     }
@@ -65,7 +66,7 @@ struct WebhookAPI: Sendable {
         }
         context.logger.info("webhook resend requested", metadata: ["webhook_id": "\(eventID)"])
         let attempts = try await webhooks.attempts(eventID: eventID)
-        return try Envelope.ok(DeliveryAnswer(delivery, attempts: attempts, timestamps: timestamps), context: context)
+        return try Envelope.ok(ShroffAPI.WebhookDelivery(delivery, attempts: attempts, timestamps: timestamps), context: context)
     }
 
     @Sendable func rotateSecret(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -81,7 +82,7 @@ struct WebhookAPI: Sendable {
         ) else { throw GatewayError(.unauthorized, "Authorization: the token's merchant no longer exists") }
         context.logger.info("webhook secret rotated", metadata: ["grace_period_seconds": "\(grace)"])
         return try Envelope.ok(
-            RotationAnswer(webhookSecret: updated.webhookSecret, previousSecretExpiresAt: timestamps.string(from: expiry)),
+            WebhookSecretRotation(webhookSecret: updated.webhookSecret, previousSecretExpiresAt: timestamps.string(from: expiry)),
             context: context
         )
     }
@@ -92,7 +93,7 @@ struct WebhookAPI: Sendable {
         if request.headers[.contentType] != nil || request.headers[.contentLength].map({ $0 != "0" }) == true {
             _ = try await MerchantAPI.jsonObject(request)
         }
-        return try Envelope.ok(SettingsAnswer(merchant, timestamps: timestamps), context: context)
+        return try Envelope.ok(WebhookSettings(merchant, timestamps: timestamps), context: context)
     }
 
     @Sendable func updateSettings(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -114,7 +115,7 @@ struct WebhookAPI: Sendable {
         guard let updated = try await merchants.setDefaultNotifyURL(uid: merchant.uid, url: url) else {
             throw GatewayError(.unauthorized, "Authorization: the token's merchant no longer exists")
         }
-        return try Envelope.ok(SettingsAnswer(updated, timestamps: timestamps), context: context)
+        return try Envelope.ok(WebhookSettings(updated, timestamps: timestamps), context: context)
     }
 
     func time(_ fields: FieldReader, _ key: String) throws -> Date? {
@@ -126,109 +127,33 @@ struct WebhookAPI: Sendable {
     }
 }
 
-struct DeliveryPage: Encodable {
-    let deliveries: [DeliveryAnswer]
-    let hasMore: Bool
-    let nextCursor: String?
-
-    enum CodingKeys: String, CodingKey {
-        case deliveries
-        case hasMore = "has_more"
-        case nextCursor = "next_cursor"
+extension ShroffAPI.WebhookDelivery {
+    init(_ delivery: ShroffCore.WebhookDelivery, attempts: [DeliveryAttempt], timestamps: TimestampFormat) {
+        self.init(
+            webhookID: delivery.event.id, notifyType: delivery.event.kind.rawValue, orderID: delivery.event.orderID,
+            status: delivery.status.rawValue, notifyURL: delivery.event.notifyURL,
+            createdAt: timestamps.string(from: delivery.event.createdAt),
+            nextAttemptAt: delivery.status == .pending ? delivery.nextAttemptAt.map(timestamps.string(from:)) : nil,
+            completedAt: delivery.completedAt.map(timestamps.string(from:)), lastError: delivery.lastError,
+            attemptCount: delivery.attemptCount,
+            attempts: attempts.map {
+                WebhookAttempt(
+                    attempt: $0.number, time: timestamps.string(from: $0.startedAt), url: $0.url, httpStatus: $0.httpStatus,
+                    latencyMs: Int($0.latencyMilliseconds), error: $0.error
+                )
+            },
+            payload: RawJSON(text: delivery.event.body)
+        )
     }
 }
 
-struct DeliveryAnswer: Encodable {
-    struct Attempt: Encodable {
-        let attempt: Int
-        let time: String
-        let url: String
-        let httpStatus: Int?
-        let latencyMs: Int64
-        let error: String?
-
-        enum CodingKeys: String, CodingKey {
-            case attempt, time, url, error
-            case httpStatus = "http_status"
-            case latencyMs = "latency_ms"
-        }
-    }
-
-    let webhookID: String
-    let notifyType: String
-    let orderID: String
-    let status: String
-    let notifyURL: String?
-    let createdAt: String
-    let nextAttemptAt: String?
-    let completedAt: String?
-    let lastError: String?
-    let attemptCount: Int
-    let attempts: [Attempt]
-    let payload: JSONValue?
-
-    init(_ delivery: WebhookDelivery, attempts: [DeliveryAttempt], timestamps: TimestampFormat) {
-        webhookID = delivery.event.id
-        notifyType = delivery.event.kind.rawValue
-        orderID = delivery.event.orderID
-        status = delivery.status.rawValue
-        notifyURL = delivery.event.notifyURL
-        createdAt = timestamps.string(from: delivery.event.createdAt)
-        nextAttemptAt = delivery.status == .pending ? delivery.nextAttemptAt.map(timestamps.string(from:)) : nil
-        completedAt = delivery.completedAt.map(timestamps.string(from:))
-        lastError = delivery.lastError
-        attemptCount = delivery.attemptCount
-        self.attempts = attempts.map {
-            Attempt(
-                attempt: $0.number, time: timestamps.string(from: $0.startedAt), url: $0.url, httpStatus: $0.httpStatus,
-                latencyMs: $0.latencyMilliseconds, error: $0.error
-            )
-        }
-        payload = try? JSONDecoder().decode(JSONValue.self, from: Data(delivery.event.body.utf8))
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case status, attempts, payload
-        case webhookID = "webhook_id"
-        case notifyType = "notify_type"
-        case orderID = "order_id"
-        case notifyURL = "notify_url"
-        case createdAt = "created_at"
-        case nextAttemptAt = "next_attempt_at"
-        case completedAt = "completed_at"
-        case lastError = "last_error"
-        case attemptCount = "attempt_count"
-    }
-}
-
-struct RotationAnswer: Encodable {
-    let webhookSecret: String
-    let previousSecretExpiresAt: String
-
-    enum CodingKeys: String, CodingKey {
-        case webhookSecret = "webhook_secret"
-        case previousSecretExpiresAt = "previous_secret_expires_at"
-    }
-}
-
-struct SettingsAnswer: Encodable {
-    let defaultNotifyURL: String?
-    let previousSecretExpiresAt: String?
-
+extension WebhookSettings {
     init(_ merchant: Merchant, timestamps: TimestampFormat) {
-        defaultNotifyURL = merchant.defaultNotifyURL
-        previousSecretExpiresAt = merchant.previousWebhookSecretExpiresAt.flatMap { $0 > Date() ? timestamps.string(from: $0) : nil }
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case defaultNotifyURL = "default_notify_url"
-        case previousSecretExpiresAt = "previous_secret_expires_at"
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        // Always present, null when unset, so a merchant sees the setting exists.
-        try container.encode(defaultNotifyURL, forKey: .defaultNotifyURL)
-        try container.encodeIfPresent(previousSecretExpiresAt, forKey: .previousSecretExpiresAt)
+        self.init(
+            defaultNotifyURL: merchant.defaultNotifyURL,
+            previousSecretExpiresAt: merchant.previousWebhookSecretExpiresAt.flatMap {
+                $0 > Date() ? timestamps.string(from: $0) : nil
+            }
+        )
     }
 }

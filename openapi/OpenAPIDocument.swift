@@ -1,0 +1,6 @@
+/// The merchant contract's OpenAPI 3.1 document (`openapi.json` beside this file, the source of truth),
+/// compiled into the binary so that `shroff` runs from any folder with no resource bundle beside it.
+public enum OpenAPIDocument {
+    /// The document's bytes, exactly as committed.
+    public static var json: [UInt8] { PackageResources.openapi_json }
+}
