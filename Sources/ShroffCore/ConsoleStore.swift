@@ -76,7 +76,7 @@ public struct PaymentListCursor: Sendable, Equatable {
     public var text: String { "\(Int64((createTime.timeIntervalSince1970 * 1000).rounded())).\(orderID)" }
 
     public init?(text: String) {
-        guard let dot = text.firstIndex(of: "."), let millis = Int64(text[..<dot]), millis >= 0 else { return nil }
+        guard let dot = text.firstIndex(of: "."), let millis = Int64(text[..<dot]), (0...253_402_300_799_999).contains(millis) else { return nil }
         let orderID = String(text[text.index(after: dot)...])
         guard !orderID.isEmpty, orderID.utf8.count <= 32 else { return nil }
         self.init(createTime: Date(timeIntervalSince1970: TimeInterval(millis) / 1000), orderID: orderID)

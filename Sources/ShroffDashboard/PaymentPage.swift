@@ -94,6 +94,7 @@ extension MerchantDashboard {
             let left = Money(minorUnits: remaining, currency: intent.amount.currency)
             parts.append("""
                 <form method="post" action="\(HTML.escape(path))/refund" class="filters">\(PageKit.csrfField(csrf))
+                <input type="hidden" name="merchant_refund_id" value="\(Self.newRefundKey())">
                 <label>Refund amount (\(HTML.escape(intent.amount.currency.code)); empty: all \(HTML.escape(left.decimalString)))<input name="amount" inputmode="decimal" maxlength="32"></label>
                 <label>Reason<input name="reason" maxlength="256"></label>
                 <button>Refund</button></form>
@@ -174,6 +175,9 @@ extension MerchantDashboard {
         return Self.done("/dashboard/payments/\(orderID)", "Payment is \(intent.status.rawValue).")
     }
 
+    /// A fresh `merchant_refund_id` for one refund form.
+    static func newRefundKey() -> String { "dash-" + String(ConsoleSession.newToken().prefix(24)) }
+
     @Sendable func refund(_ request: Request, context: Context) async throws -> Response {
         let (_, merchant, form) = try await postedBy(request)
         let intent = try await intent(merchant, context)
@@ -182,7 +186,8 @@ extension MerchantDashboard {
             ?? Money(minorUnits: max(Self.refundable(intent, refunds: refunds), 0), currency: intent.amount.currency).decimalString
         var body: [String: JSONValue] = [
             "order_id": .string(intent.orderID), "amount": .string(amount),
-            "merchant_refund_id": .string("dash-" + String(ConsoleSession.newToken().prefix(24))),
+            // The form's own key: posting it twice (a double click, a resubmit) is one refund, as in the API.
+            "merchant_refund_id": .string(try form.optional("merchant_refund_id", maxLength: 32) ?? Self.newRefundKey()),
         ]
         if let reason = try form.optional("reason", maxLength: 256) { body["reason"] = .string(reason) }
         // The API's own validation and rules (amount format, refundable amount, status).

@@ -178,8 +178,15 @@ struct DashboardTests {
                 #expect(tooMuch.status == 422)
                 let badAmount = try await browser.post("/dashboard/payments/\(paidID)/refund", [("csrf_token", csrf), ("amount", "1.234")])
                 #expect(badAmount.status == 400 && badAmount.body.contains("amount"))
-                let refunded = try await browser.post("/dashboard/payments/\(paidID)/refund", [("csrf_token", csrf), ("amount", "2.5")])
+                // The form's merchant_refund_id makes a double click one refund.
+                let form = try await browser.get("/dashboard/payments/\(paidID)")
+                let key = try #require(form.body.firstMatch(of: /name="merchant_refund_id" value="(dash-[0-9a-f]{24})"/)?.1)
+                let refund = [("csrf_token", csrf), ("amount", "2.5"), ("merchant_refund_id", String(key))]
+                let refunded = try await browser.post("/dashboard/payments/\(paidID)/refund", refund)
                 #expect(refunded.status == 303)
+                #expect(try await browser.post("/dashboard/payments/\(paidID)/refund", refund).status == 303)
+                let once = try await server.api("pa/payment_intents/query", token: token, #"{"order_id":"\#(paidID)"}"#)
+                #expect(once.data["refunded_amount"] as? String == "2.5")
                 let timeline = try await browser.get("/dashboard/payments/\(paidID)")
                 #expect(timeline.body.contains("Refund") && timeline.body.contains("2.5 HKD") && timeline.body.contains("payment_success"))
                 #expect(timeline.body.contains("Provider call <code>pay</code>") && timeline.body.contains("<code>refund</code>"))
@@ -249,6 +256,13 @@ struct DashboardTests {
                 #expect(try await browser.get("/dashboard/payments/CNOSUCHORDER").status == 404)
                 let long = try await browser.get("/dashboard/payments?q=" + String(repeating: "x", count: 40))
                 #expect(long.body.contains("q: must be at most 32 characters"))
+                // A quote with a combining mark is still a quote to the browser; a cursor past any
+                // storable time is refused, not a crash.
+                let mark = try await browser.get("/dashboard/payments?q=%22%CC%B8%3E")
+                #expect(mark.status == 200 && !mark.body.contains("\"\u{338}>") && mark.body.contains("&quot;\u{338}&gt;"))
+                let far = try await browser.get("/dashboard/payments?before=9223372036854775807.x")
+                #expect(far.status == 200 && far.body.contains("before: must be the link of a previous page"))
+                #expect(try await browser.get("/dashboard/payments").status == 200)
 
                 let badURL = try await browser.post("/dashboard/webhooks/settings", [("csrf_token", csrf), ("default_notify_url", "ftp://x")])
                 #expect(badURL.status == 400 && badURL.body.contains("default_notify_url"))

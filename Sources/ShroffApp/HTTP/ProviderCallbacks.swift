@@ -16,6 +16,10 @@ struct ProviderCallbacks: Sendable {
     let payments: PaymentService
     /// Where each notification is recorded, verified or refused, for the payment's timeline.
     let activity: any ProviderActivityLog
+    /// Refused notifications come from anyone who can reach the notify URLs: a few a second are
+    /// recorded for the operator, a flood only logged, so it cannot push real activity out of the
+    /// bounded log.
+    let refusalRecording = RateLimiter(perSecond: 2, burst: 30, capacity: 4)
     /// The path the provider signs: that of the notify URL it was given, which may differ from the
     /// path seen here when a proxy rewrites it.
     let signedPath: String
@@ -62,6 +66,7 @@ struct ProviderCallbacks: Sendable {
     }
 
     func noteWAP(_ orderID: String?, _ outcome: String, detail: String?, _ context: AppRequestContext) async {
+        guard await mayRecord(outcome) else { return }
         await activity.note(
             ProviderActivity(
                 orderID: orderID, time: Date(), kind: .notification, provider: "alipayhk_wap", operation: "trade_status_sync",
@@ -72,6 +77,7 @@ struct ProviderCallbacks: Sendable {
     }
 
     func noteAMS(_ orderID: String?, _ type: String, _ outcome: String, code: String? = nil, detail: String? = nil, logger: Logger) async {
+        guard await mayRecord(outcome) else { return }
         await activity.note(
             ProviderActivity(
                 orderID: orderID, time: Date(), kind: .notification, provider: "alipayplus_ams", operation: type, outcome: outcome,
@@ -79,6 +85,16 @@ struct ProviderCallbacks: Sendable {
             ),
             logger: logger
         )
+    }
+
+    func mayRecord(_ outcome: String) async -> Bool {
+        guard outcome == "refused" else { return true }
+        do {
+            try await refusalRecording.admit("refused")
+            return true
+        } catch {
+            return false
+        }
     }
 
     static func outcomeName(_ outcome: ProviderReportOutcome) -> String {
