@@ -121,13 +121,27 @@ let package = Package(
             ],
             swiftSettings: swift6
         ),
+        // The merchant dashboard (`/dashboard`) and the operator console (`/operator`): server-rendered
+        // pages over the core's ports, registered by the composition root. No sandbox, no connectors.
+        .target(
+            name: "ShroffDashboard",
+            dependencies: [
+                "ShroffCore", "ShroffQR",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swift6
+        ),
         // The gateway: the merchant HTTP API and provider callbacks (HTTP/), the composition root
         // (Composition/), its configuration (Configuration/) and the operator's commands (Operator/).
         .target(
             name: "ShroffApp",
             dependencies: [
                 "ShroffCore", "ShroffStorage", "ShroffSQLite", "ShroffPostgres", "ShroffConnectors", "ShroffSandbox",
-                "ShroffObservability", "ShroffBackground", "ShroffAPI", "ShroffAPIDocument",
+                "ShroffObservability", "ShroffBackground", "ShroffDashboard", "ShroffAPI", "ShroffAPIDocument",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -207,7 +221,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "ShroffApp", "ShroffSandbox", "ShroffCore", "ShroffConnectors", "ShroffClient",
+                "ShroffApp", "ShroffSandbox", "ShroffCore", "ShroffConnectors", "ShroffClient", "ShroffDashboard",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOPosix", package: "swift-nio"),

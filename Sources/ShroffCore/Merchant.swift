@@ -17,12 +17,14 @@ public struct Merchant: Sendable, Equatable {
     public var previousWebhookSecretExpiresAt: Date?
     /// Where an intent that names no settlement currency settles (seed 000); HKD unless set.
     public var defaultSettlementCurrency: String
+    /// When the operator disabled the merchant: it can no longer sign in or call the API.
+    public var disabledAt: Date?
 
     public init(
         uid: Int64, name: String, clientID: String, apiKeyHash: String, webhookSecret: String,
         h5Domain: String?, defaultNotifyURL: String?, createdAt: Date,
         previousWebhookSecret: String? = nil, previousWebhookSecretExpiresAt: Date? = nil,
-        defaultSettlementCurrency: String = Merchant.standardSettlementCurrency
+        defaultSettlementCurrency: String = Merchant.standardSettlementCurrency, disabledAt: Date? = nil
     ) {
         self.uid = uid
         self.name = name
@@ -35,7 +37,10 @@ public struct Merchant: Sendable, Equatable {
         self.previousWebhookSecret = previousWebhookSecret
         self.previousWebhookSecretExpiresAt = previousWebhookSecretExpiresAt
         self.defaultSettlementCurrency = defaultSettlementCurrency
+        self.disabledAt = disabledAt
     }
+
+    public var isDisabled: Bool { disabledAt != nil }
 
     public static let standardSettlementCurrency = "HKD"
 }

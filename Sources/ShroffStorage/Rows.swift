@@ -11,7 +11,8 @@ enum Rows {
             createdAt: try row.date("created_at"),
             previousWebhookSecret: try row.optionalText("previous_webhook_secret"),
             previousWebhookSecretExpiresAt: try row.optionalDate("previous_webhook_secret_expires_at"),
-            defaultSettlementCurrency: try row.text("default_settlement_currency")
+            defaultSettlementCurrency: try row.text("default_settlement_currency"),
+            disabledAt: try row.optionalDate("disabled_at")
         )
     }
 

@@ -173,5 +173,42 @@ public enum SchemaMigrations {
         Migration(version: 6, name: "next action details") { _ in [
             "ALTER TABLE payment_intents ADD COLUMN next_action_details TEXT",
         ] },
+        // The merchant dashboard and operator console (issue 17): browser sessions shared by every
+        // node (only the token's hash), the payment list's index (newest first per merchant), and
+        // merchants the operator disabled.
+        Migration(version: 7, name: "console sessions, the payment list index, disabled merchants, provider activity") { d in [
+            """
+            CREATE TABLE console_sessions (
+                token_hash TEXT PRIMARY KEY,
+                kind TEXT NOT NULL,
+                merchant_uid \(d.integer) REFERENCES merchants(uid),
+                csrf_token TEXT NOT NULL,
+                created_at \(d.integer) NOT NULL,
+                expires_at \(d.integer) NOT NULL
+            )
+            """,
+            "CREATE INDEX console_sessions_expiry ON console_sessions (expires_at)",
+            "CREATE INDEX payment_intents_merchant_created ON payment_intents (merchant_uid, create_time, order_id)",
+            "CREATE INDEX refunds_merchant_order ON refunds (merchant_uid, order_id)",
+            "ALTER TABLE merchants ADD COLUMN disabled_at \(d.integer)",
+            // Provider calls and notifications for the payment timeline: a bounded table, the
+            // newest `SQLStore.providerActivityRows` rows.
+            """
+            CREATE TABLE provider_activity (
+                id \(d.generatedKey),
+                order_id TEXT,
+                at \(d.integer) NOT NULL,
+                kind TEXT NOT NULL,
+                provider TEXT NOT NULL,
+                operation TEXT NOT NULL,
+                outcome TEXT NOT NULL,
+                latency_ms \(d.integer),
+                result_code TEXT,
+                detail TEXT
+            )
+            """,
+            "CREATE INDEX provider_activity_order ON provider_activity (order_id, id)",
+            "CREATE INDEX provider_activity_outcome ON provider_activity (kind, outcome, id)",
+        ] },
     ]
 }

@@ -169,7 +169,7 @@ struct ConfigurationTests {
             "SHROFF_PUBLIC_URL": "https://pay.example.com", "SHROFF_WAP_SIGN_TYPE": "MD5", "SHROFF_TIME_ZONE": "Z",
             "SHROFF_INTENT_EXPIRY_SECONDS": "600", "SHROFF_WEBHOOK_ALLOW_PRIVATE_TARGETS": "true",
             "SHROFF_WEBHOOK_TIMEOUT_SECONDS": "30", "SHROFF_RATE_LIMIT_PER_SECOND": "7", "SHROFF_LOG_LEVEL": "debug",
-            "SHROFF_LOG_FORMAT": "json",
+            "SHROFF_LOG_FORMAT": "json", "SHROFF_OPERATOR_TOKEN": "operator-token-0123456789",
         ]) { $1 }
         #expect(Set(full.keys) == Set(GatewaySetting.allCases.map(\.variable)))
         for environment in [full, [:]] {
@@ -184,6 +184,18 @@ struct ConfigurationTests {
         for setting in GatewaySetting.allCases {
             let reader = ConfigReader(provider: EnvironmentVariablesProvider(environmentVariables: [setting.variable: "x"]))
             #expect(reader.string(forKey: setting.key) == "x", "\(setting) is not read from \(setting.variable)")
+        }
+    }
+
+    @Test("the operator token: unset keeps the console closed, a short one is refused naming the variable")
+    func operatorToken() throws {
+        #expect(try readConfiguration([:]).operatorToken == nil)
+        #expect(try readConfiguration(["SHROFF_OPERATOR_TOKEN": "operator-token-0123456789"]).operatorToken == "operator-token-0123456789")
+        do {
+            _ = try readConfiguration(["SHROFF_OPERATOR_TOKEN": "short"])
+            Issue.record("a short operator token was accepted")
+        } catch let error as ConfigurationError {
+            #expect(error.description.contains("SHROFF_OPERATOR_TOKEN") && !error.description.contains("short"))
         }
     }
 

@@ -12,7 +12,8 @@ struct SchemaParityTests {
                 let onSQLite = try await sqlite.database.read(SchemaDescription.sqlite)
                 let onPostgres = try await postgres.database.read(SchemaDescription.postgres)
                 #expect(onSQLite.tables.keys.sorted() == [
-                    "merchants", "payment_intents", "refunds", "schema_migrations", "secrets", "webhook_attempts", "webhook_events",
+                    "console_sessions", "merchants", "payment_intents", "provider_activity", "refunds", "schema_migrations", "secrets", "webhook_attempts",
+                    "webhook_events",
                 ])
                 for name in Set(onSQLite.tables.keys).union(onPostgres.tables.keys).sorted() {
                     #expect(onSQLite.tables[name] == onPostgres.tables[name], "table \(name)")
@@ -22,6 +23,7 @@ struct SchemaParityTests {
                 #expect(refunds?.primaryKey == ["refund_id"])
                 #expect(refunds?.indexes == [
                     "refunds_order (order_id)", "refunds_check (status, check_at)", "UNIQUE (merchant_uid, merchant_refund_id)",
+                    "refunds_merchant_order (merchant_uid, order_id)",
                 ])
                 #expect(refunds?.columns.first == SchemaDescription.Column(name: "refund_id", type: "text", notNull: true))
                 #expect(refunds?.columns.contains(SchemaDescription.Column(name: "check_at", type: "integer", notNull: false)) == true)

@@ -17,7 +17,7 @@ public func buildApplication(
     let checkoutLinks = try await WAPCheckoutLinks.stored(in: store, baseURL: configuration.publicBaseURL)
     let connection = try ProviderConnection.make(configuration: configuration, checkoutLinks: checkoutLinks, logger: logger)
     let metrics = GatewayMetrics()
-    let providers = connection.providers(configuration: configuration, metrics: metrics)
+    let providers = connection.providers(configuration: configuration, metrics: metrics, activity: store)
     let payments = PaymentService(
         intents: store, refunds: store, providerChecks: store, provider: providers, timestamps: configuration.timestamps,
         defaultExpirySeconds: configuration.defaultExpirySeconds, reconciliation: configuration.reconciliation,

@@ -94,12 +94,14 @@ struct ProviderConnection {
         }
     }
 
-    /// The connectors as the payment service uses them: measured, behind a circuit breaker, and
-    /// retried when a call gets no answer.
-    func providers(configuration: GatewayConfiguration, metrics: GatewayMetrics) -> ProviderRouter {
+    /// The connectors as the payment service uses them: measured and recorded (each attempt),
+    /// behind a circuit breaker, and retried when a call gets no answer.
+    func providers(configuration: GatewayConfiguration, metrics: GatewayMetrics, activity: any ProviderActivityLog) -> ProviderRouter {
         func resilient(_ provider: any PaymentProvider, name: String) -> ResilientProvider {
             ResilientProvider(
-                wrapping: MeasuredProvider(wrapped: provider, name: name, metrics: metrics),
+                wrapping: MeasuredProvider(
+                    wrapped: RecordedProvider(wrapping: provider, name: name, log: activity), name: name, metrics: metrics
+                ),
                 breaker: CircuitBreaker(
                     failureThreshold: configuration.circuitBreakerFailures, openDuration: configuration.circuitBreakerOpenDuration
                 ),

@@ -20,6 +20,12 @@ extension GatewayConfiguration {
             defaultExpirySeconds: try settings.integer(.intentExpirySeconds, in: 60...86_400) ?? 1800
         )
         allowPrivateWebhookTargets = try settings.flag(.webhookAllowPrivateTargets)
+        if let token = settings.text(.operatorToken) {
+            guard token.utf8.count >= 16 else {
+                throw ConfigurationError(description: "\(GatewaySetting.operatorToken.variable): must be at least 16 characters")
+            }
+            operatorToken = token
+        }
         if let timeout = try settings.integer(.webhookTimeoutSeconds, in: 1...60) { webhookTimeoutSeconds = timeout }
         if let rate = try settings.integer(.rateLimitPerSecond, in: 1...1_000_000) {
             rateLimitPerSecond = Double(rate)

@@ -82,6 +82,8 @@ public struct GatewayConfiguration: Sendable {
     public var rateLimitBurst: Double
     /// Create a demo merchant and print its credentials when the database has none (sandbox only).
     public var createDemoMerchant: Bool
+    /// The operator console's credential (`SHROFF_OPERATOR_TOKEN`); nil keeps the console closed.
+    public var operatorToken: String?
     /// Retry schedule of merchant webhooks.
     public var webhookRetryPolicy: WebhookRetryPolicy = .standard
     /// How long a merchant's endpoint has to answer a webhook.

@@ -28,6 +28,7 @@ public enum GatewaySetting: String, CaseIterable, Sendable {
     case rateLimitPerSecond = "shroff.rate_limit_per_second"
     case logLevel = "shroff.log.level"
     case logFormat = "shroff.log.format"
+    case operatorToken = "shroff.operator_token"
 
     public var key: ConfigKey { ConfigKey(rawValue) }
 
@@ -38,7 +39,7 @@ public enum GatewaySetting: String, CaseIterable, Sendable {
     /// shows them redacted.
     var isSecret: Bool {
         switch self {
-        case .databaseURL, .amsMerchantPrivateKey, .wapMD5Key, .wapPrivateKey: true
+        case .databaseURL, .amsMerchantPrivateKey, .wapMD5Key, .wapPrivateKey, .operatorToken: true
         default: false
         }
     }

@@ -27,6 +27,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
         guard let merchant = try await merchants.merchant(uid: claims.merchantUID) else {
             throw GatewayError(.unauthorized, "Authorization: the token's merchant no longer exists")
         }
+        guard !merchant.isDisabled else { throw GatewayError(.unauthorized, "Authorization: this merchant is disabled; ask the operator") }
         try await rateLimiter.admit("merchant:\(merchant.uid)")
         var context = context
         context.merchant = merchant

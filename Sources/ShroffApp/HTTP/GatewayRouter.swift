@@ -28,12 +28,16 @@ struct GatewayRouter {
             timestamps: configuration.timestamps, supportsFlow: providers.supports
         )
         api.register(on: router)
+        ConsoleRoutes(
+            configuration: configuration, store: store, payments: payments, signIn: api.signIn, metrics: metrics,
+            sandboxBaseURL: connection.sandbox == nil ? nil : "http://\(configuration.loopbackHost):\(configuration.port)"
+        ).register(on: router)
         WebhookAPI(merchants: store, webhooks: store, timestamps: configuration.timestamps).register(on: api.authenticatedGroup(router))
         ProviderCallbacks(
             receiver: AMSNotificationReceiver(
                 providerPublicKey: connection.client.configuration.providerPublicKey, clientID: connection.client.configuration.clientID
             ),
-            refunds: store, payments: payments,
+            refunds: store, payments: payments, activity: store,
             signedPath: URL(string: connection.client.configuration.notifyURL)?.path ?? ProviderCallbacks.amsNotifyPath,
             wap: connection.wap.map(WAPNotificationReceiver.init(client:))
         ).register(on: router)

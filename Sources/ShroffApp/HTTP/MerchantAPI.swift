@@ -12,6 +12,8 @@ struct MerchantAPI: Sendable {
     let payments: PaymentService
     let tokens: TokenIssuer
     let rateLimiter: RateLimiter
+    /// Shared with the dashboard's sign-in form (one throttle for both).
+    var signIn: MerchantSignIn { MerchantSignIn(merchants: merchants, throttle: loginThrottle) }
     let loginThrottle = LoginThrottle()
     let timestamps: TimestampFormat
     /// Whether the configured providers can pay a flow (mobile_web needs a WAP gateway).
@@ -46,16 +48,9 @@ struct MerchantAPI: Sendable {
         guard let apiKey = request.headers[Self.apiKeyHeader], !apiKey.isEmpty else {
             throw GatewayError(.unauthorized, "x-api-key: header is required")
         }
-        try await loginThrottle.check(clientID: clientID, address: context.peerAddress)
-        let presentedHash = MerchantFactory.hashAPIKey(apiKey)
-        let merchant = try await merchants.merchant(clientID: clientID)
-        // Unknown client ids are compared against a dummy hash so both failures take the same time.
-        let storedHash = merchant?.apiKeyHash ?? String(repeating: "0", count: 64)
-        guard let merchant, ConstantTime.equal(Array(presentedHash.utf8), Array(storedHash.utf8)) else {
-            await loginThrottle.recordFailure(clientID: clientID, address: context.peerAddress)
-            context.logger.info("login refused", metadata: ["client_id": "\(clientID.prefix(64))", "peer": "\(context.peerAddress)"])
-            throw GatewayError(.unauthorized, "x-api-key: wrong client id or api key")
-        }
+        let merchant = try await signIn.verify(
+            clientID: clientID, apiKey: apiKey, address: context.peerAddress, apiKeyField: "x-api-key", logger: context.logger
+        )
         let issued = try tokens.issue(for: merchant.uid)
         context.logger.info("merchant logged in", metadata: ["merchant_uid": "\(merchant.uid)"])
         return try Envelope.ok(

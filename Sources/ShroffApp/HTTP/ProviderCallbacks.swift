@@ -14,6 +14,12 @@ struct ProviderCallbacks: Sendable {
     let receiver: AMSNotificationReceiver
     let refunds: any RefundStore
     let payments: PaymentService
+    /// Where each notification is recorded, verified or refused, for the payment's timeline.
+    let activity: any ProviderActivityLog
+    /// Refused notifications come from anyone who can reach the notify URLs: a few a second are
+    /// recorded for the operator, a flood only logged, so it cannot push real activity out of the
+    /// bounded log.
+    let refusalRecording = RateLimiter(perSecond: 2, burst: 30, capacity: 4)
     /// The path the provider signs: that of the notify URL it was given, which may differ from the
     /// path seen here when a proxy rewrites it.
     let signedPath: String
@@ -31,6 +37,7 @@ struct ProviderCallbacks: Sendable {
         let body = String(buffer: try await request.body.collect(upTo: MerchantAPI.maximumBodyBytes))
         guard let form = WAPForm.parse(body) else {
             context.logger.warning("provider notification refused", metadata: ["provider": "wap", "reason": "malformed form"])
+            await noteWAP(nil, "refused", detail: "malformed form", context)
             return Self.text("fail")
         }
         let report: WAPNotificationReceiver.Report
@@ -38,9 +45,11 @@ struct ProviderCallbacks: Sendable {
             report = try await wap.report(form: form)
         } catch let rejection as WAPNotificationReceiver.Rejection {
             context.logger.warning("provider notification refused", metadata: ["provider": "wap", "reason": "\(rejection)"])
+            await noteWAP(nil, "refused", detail: "\(rejection)", context)
             return Self.text("fail")
         } catch {
             context.logger.warning("provider notification could not be confirmed", metadata: ["provider": "wap", "error": "\(error)"])
+            await noteWAP(nil, "refused", detail: "notify_verify could not be reached", context)
             return Self.text("fail")
         }
         let bound = ProviderPaymentReport(
@@ -50,8 +59,55 @@ struct ProviderCallbacks: Sendable {
             },
             providerPaymentID: report.tradeNo, event: report.event
         )
-        guard try await payments.apply(bound, logger: context.logger) == .applied else { return Self.text("fail") }
+        let outcome = try await payments.apply(bound, logger: context.logger)
+        await noteWAP(report.orderID, Self.outcomeName(outcome), detail: Self.reason(outcome), context)
+        guard outcome == .applied else { return Self.text("fail") }
         return Self.text("success")
+    }
+
+    func noteWAP(_ orderID: String?, _ outcome: String, detail: String?, _ context: AppRequestContext) async {
+        guard await mayRecord(outcome) else { return }
+        await activity.note(
+            ProviderActivity(
+                orderID: orderID, time: Date(), kind: .notification, provider: "alipayhk_wap", operation: "trade_status_sync",
+                outcome: outcome, detail: detail
+            ),
+            logger: context.logger
+        )
+    }
+
+    func noteAMS(_ orderID: String?, _ type: String, _ outcome: String, code: String? = nil, detail: String? = nil, logger: Logger) async {
+        guard await mayRecord(outcome) else { return }
+        await activity.note(
+            ProviderActivity(
+                orderID: orderID, time: Date(), kind: .notification, provider: "alipayplus_ams", operation: type, outcome: outcome,
+                resultCode: code, detail: detail
+            ),
+            logger: logger
+        )
+    }
+
+    func mayRecord(_ outcome: String) async -> Bool {
+        guard outcome == "refused" else { return true }
+        do {
+            try await refusalRecording.admit("refused")
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    static func outcomeName(_ outcome: ProviderReportOutcome) -> String {
+        switch outcome {
+        case .applied: "applied"
+        case .unknownPayment: "unknown_payment"
+        case .refused: "refused"
+        }
+    }
+
+    static func reason(_ outcome: ProviderReportOutcome) -> String? {
+        if case .refused(let reason) = outcome { return reason }
+        return nil
     }
 
     static func text(_ text: String) -> Response {
@@ -72,6 +128,7 @@ struct ProviderCallbacks: Sendable {
             context.logger.warning("provider notification refused", metadata: [
                 "reason": "\(error)", "client_id": "\(request.headers[HTTPField.Name("client-id")!]?.prefix(64) ?? "-")",
             ])
+            await noteAMS(nil, "notification", "refused", detail: "\(error)", logger: context.logger)
             return Self.amsAnswer(status: "F", code: error == .badSignature ? "INVALID_SIGNATURE" : "PARAM_ILLEGAL", httpStatus: .ok)
         }
         switch report {
@@ -84,6 +141,7 @@ struct ProviderCallbacks: Sendable {
             context.logger.info("provider notification: payment in progress", metadata: [
                 "order_id": "\(orderID.prefix(64))", "notify_type": "\(notifyType)", "result_code": "\(resultCode.prefix(64))",
             ])
+            await noteAMS(orderID, notifyType, "in_progress", code: resultCode, logger: context.logger)
             return Self.acknowledgement
         }
     }
@@ -93,7 +151,9 @@ struct ProviderCallbacks: Sendable {
             orderID: report.orderID, amountMatches: { [amount = report.reportedAmount] in Self.same(amount, $0) },
             providerPaymentID: report.providerPaymentID, event: report.event
         )
-        switch try await payments.apply(bound, logger: logger) {
+        let outcome = try await payments.apply(bound, logger: logger)
+        await noteAMS(report.orderID, "PAYMENT_RESULT", Self.outcomeName(outcome), detail: Self.reason(outcome), logger: logger)
+        switch outcome {
         case .applied: return Self.acknowledgement
         case .unknownPayment: return Self.amsAnswer(status: "F", code: "ORDER_NOT_EXIST", httpStatus: .ok)
         case .refused: return Self.amsAnswer(status: "F", code: "PARAM_ILLEGAL", httpStatus: .ok)
@@ -105,17 +165,21 @@ struct ProviderCallbacks: Sendable {
         logger[metadataKey: "refund_id"] = "\(report.refundID)"
         guard let refund = try await refunds.refund(refundID: report.refundID) else {
             logger.warning("provider notification for an unknown refund")
+            await noteAMS(nil, "REFUND_RESULT", "refused", detail: "unknown refund", logger: logger)
             return Self.amsAnswer(status: "F", code: "ORDER_NOT_EXIST", httpStatus: .ok)
         }
         guard Self.same(report.reportedAmount, refund.amount) else {
             logger.error("provider refund notification amount differs from the refund; operator attention needed")
+            await noteAMS(refund.orderID, "REFUND_RESULT", "refused", detail: "amount differs from the refund", logger: logger)
             return Self.amsAnswer(status: "F", code: "PARAM_ILLEGAL", httpStatus: .ok)
         }
         if let known = refund.providerRefundID, !Self.same(report.providerRefundID, known) {
             logger.error("provider refund notification names another refundId than the one the provider gave us")
+            await noteAMS(refund.orderID, "REFUND_RESULT", "refused", detail: "another provider refund id", logger: logger)
             return Self.amsAnswer(status: "F", code: "PARAM_ILLEGAL", httpStatus: .ok)
         }
         try await payments.applyRefund(report.event, to: refund.refundID, logger: logger)
+        await noteAMS(refund.orderID, "REFUND_RESULT", "applied", detail: "refund \(refund.refundID)", logger: logger)
         return Self.acknowledgement
     }
 
