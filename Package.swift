@@ -76,8 +76,9 @@ let package = Package(
         ),
         // The merchant contract's answer types, one definition encoded by the gateway and decoded by the SDK.
         .target(name: "ShroffAPI", swiftSettings: swift6),
-        // The merchant contract's OpenAPI document, compiled into the binary (no resource bundle to ship).
-        .target(name: "ShroffAPIDocument", path: "openapi", resources: [.embedInCode("openapi.json")], swiftSettings: swift6),
+        // The merchant contract's OpenAPI document, compiled into the binary (no resource bundle to ship):
+        // openapi/embed writes it into a Swift string literal.
+        .target(name: "ShroffAPIDocument", path: "openapi", exclude: ["openapi.json", "embed"], swiftSettings: swift6),
         // A QR Code encoder (byte mode, level M, versions 1–40) with SVG and PNG output. No dependencies, no I/O.
         .target(name: "ShroffQR", swiftSettings: swift6),
         // The emulated wallet provider: the providers' side of the same protocols, written independently,

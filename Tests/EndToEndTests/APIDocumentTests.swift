@@ -3,6 +3,17 @@ import Testing
 
 @Suite("OpenAPI document and reference page")
 struct APIDocumentTests {
+    @Test("the document compiled into the binary is openapi/openapi.json byte for byte (run openapi/embed after editing it)")
+    func embeddedIsCommitted() async throws {
+        let committed = try Data(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("openapi/openapi.json"))
+        try await Running.with { server in
+            let served = try await server.send(.GET, "\(server.gatewayURL)/mch-api/openapi.json")
+            #expect(served.status == 200)
+            #expect(Data(served.body.utf8) == committed, "openapi/OpenAPIDocument+Text.swift is stale: run openapi/embed")
+        }
+    }
+
     @Test("the document is served as YAML and JSON, documents every merchant endpoint, and /docs renders it")
     func served() async throws {
         try await Running.with { server in
