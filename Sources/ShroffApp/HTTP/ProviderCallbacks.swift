@@ -16,9 +16,9 @@ struct ProviderCallbacks: Sendable {
     let payments: PaymentService
     /// Where each notification is recorded, verified or refused, for the payment's timeline.
     let activity: any ProviderActivityLog
-    /// Refused notifications come from anyone who can reach the notify URLs: a few a second are
-    /// recorded for the operator, a flood only logged, so it cannot push real activity out of the
-    /// bounded log.
+    /// Refused notifications mostly come from anyone who can reach the notify URLs: a few a second
+    /// are recorded for the operator (signed ones refused for a mismatch share the same budget), a
+    /// flood is only logged, so it cannot push real activity out of the bounded log.
     let refusalRecording = RateLimiter(perSecond: 2, burst: 30, capacity: 4)
     /// The path the provider signs: that of the notify URL it was given, which may differ from the
     /// path seen here when a proxy rewrites it.
