@@ -13,7 +13,7 @@ extension SQLiteDatabase: SQLEngine {
     public var isExclusiveToThisProcess: Bool { true }
 
     public func read<T: Sendable>(_ body: (any SQLSession) async throws -> T) async throws -> T {
-        try await withConnection { try await body(SQLiteSession(connection: $0)) }
+        try await withReader { try await body(SQLiteSession(connection: $0)) }
     }
 
     /// A write runs as a transaction of its own, which takes the write lock from the start.
