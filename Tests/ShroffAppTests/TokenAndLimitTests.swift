@@ -32,11 +32,43 @@ struct TokenIssuerTests {
     @Test func changedPayloadIsRefused() throws {
         let (token, _) = try issuer().issue(for: 1)
         let parts = token.split(separator: ".").map(String.init)
-        let otherPayload = TokenIssuer.base64URL(Data(#"{"uid":2,"exp":9999999999,"n":"x"}"#.utf8))
-        #expect(throws: TokenIssuer.Refusal.badSignature) { try issuer().verify("v1.\(otherPayload).\(parts[2])") }
+        let other = TokenIssuer.Claims(merchantUID: 2, expiresAt: 9_999_999_999, nonce: 7)
+        let otherPayload = String(decoding: Base64URL.encode(other.bytes), as: UTF8.self)
+        #expect(throws: TokenIssuer.Refusal.badSignature) { try issuer().verify("v2.\(otherPayload).\(parts[2])") }
     }
 
-    @Test(arguments: ["", "v1", "v1.a", "v2.a.b", "v1.!!.??", "a.b.c.d"])
+    @Test func claimsSurviveTheirBytes() {
+        let claims = TokenIssuer.Claims(merchantUID: -5, expiresAt: Int64.max, nonce: UInt64.max - 1)
+        #expect(TokenIssuer.Claims(bytes: claims.bytes) == claims)
+        #expect(TokenIssuer.Claims(bytes: Array(claims.bytes.dropLast())) == nil)
+    }
+
+    @Test func base64URLMatchesFoundationsBase64() {
+        for length in 0..<40 {
+            let bytes = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 200) }
+            let expected = Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+                .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+            let encoded = Base64URL.encode(bytes)
+            #expect(String(decoding: encoded, as: UTF8.self) == expected)
+            #expect(Base64URL.decode(encoded[...]) == bytes)
+        }
+    }
+
+    /// Not in the alphabet (standard base64's `+`, padding, a multi-byte character), a length no
+    /// encoding has, and non-zero leftover bits (`AB` and `AA` would both mean one zero byte).
+    @Test(arguments: ["ab+c", "ab/c", "aa==", "aé", "a", "abcde", "AB"])
+    func base64URLRefuses(text: String) {
+        #expect(Base64URL.decode(Array(text.utf8)[...]) == nil)
+    }
+
+    /// A token of the earlier format (JSON payload) and anything else that is not 79 bytes of the
+    /// v2 shape; a combining mark after the dot must not pass as the dot.
+    @Test(arguments: [
+        "", "v1", "v1.a", "v2.a.b", "v1.!!.??", "a.b.c.d",
+        "v1.eyJ1aWQiOjEsImV4cCI6OTk5OTk5OTk5OSwibiI6IngifQ.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        "v2.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\u{301}AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        "v2.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+    ])
     func malformedTokensAreRefused(token: String) {
         #expect(throws: TokenIssuer.Refusal.self) { try issuer().verify(token) }
     }

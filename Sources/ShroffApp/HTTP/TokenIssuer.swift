@@ -2,19 +2,32 @@ import Crypto
 import Foundation
 import ShroffCore
 
-/// Bearer tokens for merchants: `v1.<payload>.<mac>`, HMAC-SHA256 with a key kept in the database,
-/// so every node accepts every node's tokens, also after a restart, until they expire.
+/// Bearer tokens for merchants: `v2.<payload>.<mac>`, HMAC-SHA256 with a key kept in the database,
+/// so every node accepts every node's tokens, also after a restart, until they expire. The payload is
+/// 24 bytes (merchant uid, expiry in seconds, a nonce; big-endian) in unpadded base64url, read without
+/// a JSON decoder because every authenticated request verifies one. (`v1` tokens, with a JSON
+/// payload, are refused as malformed: a client logs in again, as the SDK does on any 40100.)
 struct TokenIssuer: Sendable {
-    struct Claims: Codable, Equatable {
+    struct Claims: Equatable {
         let merchantUID: Int64
         let expiresAt: Int64
-        let nonce: String
+        let nonce: UInt64
 
-        enum CodingKeys: String, CodingKey {
-            case merchantUID = "uid"
-            case expiresAt = "exp"
-            case nonce = "n"
+        var bytes: [UInt8] { Self.bigEndian(UInt64(bitPattern: merchantUID)) + Self.bigEndian(UInt64(bitPattern: expiresAt)) + Self.bigEndian(nonce) }
+
+        init(merchantUID: Int64, expiresAt: Int64, nonce: UInt64) {
+            self.merchantUID = merchantUID
+            self.expiresAt = expiresAt
+            self.nonce = nonce
         }
+
+        init?(bytes: [UInt8]) {
+            guard bytes.count == 24 else { return nil }
+            func word(_ index: Int) -> UInt64 { bytes[index..<index + 8].reduce(0) { $0 << 8 | UInt64($1) } }
+            self.init(merchantUID: Int64(bitPattern: word(0)), expiresAt: Int64(bitPattern: word(8)), nonce: word(16))
+        }
+
+        private static func bigEndian(_ value: UInt64) -> [UInt8] { (0..<8).map { UInt8(truncatingIfNeeded: value >> (56 - 8 * $0)) } }
     }
 
     /// Why a token was refused; safe to show (never echoes the token).
@@ -41,36 +54,75 @@ struct TokenIssuer: Sendable {
         return TokenIssuer(key: SymmetricKey(data: bytes), lifetimeSeconds: lifetimeSeconds, now: now)
     }
 
+    private static let version = Array("v2.".utf8)
+
     func issue(for merchantUID: Int64) throws -> (token: String, expiresAt: Date) {
         let expiresAt = Int64(now().timeIntervalSince1970) + lifetimeSeconds
         var generator = SystemRandomNumberGenerator()
-        let claims = Claims(merchantUID: merchantUID, expiresAt: expiresAt, nonce: String(generator.next() as UInt64, radix: 36))
-        let payload = Self.base64URL(try JSONEncoder().encode(claims))
-        let mac = Self.base64URL(Data(HMAC<SHA256>.authenticationCode(for: Data("v1.\(payload)".utf8), using: key)))
-        return ("v1.\(payload).\(mac)", Date(timeIntervalSince1970: TimeInterval(expiresAt)))
+        let claims = Claims(merchantUID: merchantUID, expiresAt: expiresAt, nonce: generator.next())
+        let signed = Self.version + Base64URL.encode(claims.bytes)
+        let mac = Base64URL.encode(Array(HMAC<SHA256>.authenticationCode(for: signed, using: key)))
+        return (String(decoding: signed + [UInt8(ascii: ".")] + mac, as: UTF8.self), Date(timeIntervalSince1970: TimeInterval(expiresAt)))
     }
 
     func verify(_ token: String) throws(Refusal) -> Claims {
-        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0] == "v1", let mac = Self.fromBase64URL(parts[2]),
-              let payload = Self.fromBase64URL(parts[1]) else { throw .malformed }
+        let bytes = Array(token.utf8)
+        // "v2." + 32 characters of payload + "." + 43 of MAC.
+        guard bytes.count == 79, bytes.starts(with: Self.version), bytes[35] == UInt8(ascii: "."),
+              let payload = Base64URL.decode(bytes[3..<35]), let mac = Base64URL.decode(bytes[36...]),
+              let claims = Claims(bytes: payload) else { throw .malformed }
         // Constant-time comparison of the MAC.
-        guard HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: Data("v1.\(parts[1])".utf8), using: key) else {
+        guard HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: bytes[0..<35], using: key) else {
             throw .badSignature
         }
-        guard let claims = try? JSONDecoder().decode(Claims.self, from: payload) else { throw .malformed }
         guard claims.expiresAt > Int64(now().timeIntervalSince1970) else { throw .expired }
         return claims
     }
+}
 
-    static func base64URL(_ data: Data) -> String {
-        data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+/// Unpadded base64url (RFC 4648 §5), on bytes.
+enum Base64URL {
+    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+    private static let values: [UInt8] = {
+        var table = [UInt8](repeating: 0xFF, count: 256)
+        for (value, character) in alphabet.enumerated() { table[Int(character)] = UInt8(value) }
+        return table
+    }()
+
+    static func encode(_ bytes: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity((bytes.count * 4 + 2) / 3)
+        var index = 0
+        while index < bytes.count {
+            let count = min(3, bytes.count - index)
+            var group = UInt32(bytes[index]) << 16
+            if count > 1 { group |= UInt32(bytes[index + 1]) << 8 }
+            if count > 2 { group |= UInt32(bytes[index + 2]) }
+            for position in 0...count { out.append(alphabet[Int(group >> (18 - 6 * UInt32(position)) & 0x3F)]) }
+            index += 3
+        }
+        return out
     }
 
-    static func fromBase64URL(_ text: Substring) -> Data? {
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        return Data(base64Encoded: base64)
+    /// The bytes, or nil for a character outside the alphabet, a length no encoding has, or
+    /// leftover bits that are not zero (so each byte string has exactly one encoding).
+    static func decode(_ text: ArraySlice<UInt8>) -> [UInt8]? {
+        guard text.count % 4 != 1 else { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(text.count * 3 / 4)
+        var accumulator: UInt32 = 0
+        var bits = 0
+        for character in text {
+            let value = values[Int(character)]
+            guard value != 0xFF else { return nil }
+            accumulator = accumulator << 6 | UInt32(value)
+            bits += 6
+            if bits >= 8 {
+                bits -= 8
+                out.append(UInt8(truncatingIfNeeded: accumulator >> UInt32(bits)))
+                accumulator &= (1 << UInt32(bits)) - 1
+            }
+        }
+        return accumulator == 0 ? out : nil
     }
 }
