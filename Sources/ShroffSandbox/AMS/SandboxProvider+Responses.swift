@@ -42,10 +42,7 @@ extension SandboxProvider {
 
     /// ISO 8601 in Hong Kong time, as the provider writes times.
     static func isoTime(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.timeZone = TimeZone(secondsFromGMT: 8 * 3600)
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: date)
+        WallClockTime(date, utcOffsetSeconds: 8 * 3600).iso8601
     }
 
     static func parseTime(_ text: String) -> Date? {

@@ -127,9 +127,6 @@ struct SandboxAMSSettlementFiles {
     private var settlementTime: Date { day.end(utcOffsetSeconds: utcOffsetSeconds) }
 
     private func time(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.timeZone = TimeZone(secondsFromGMT: utcOffsetSeconds)
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: date)
+        WallClockTime(date, utcOffsetSeconds: utcOffsetSeconds).iso8601
     }
 }

@@ -105,21 +105,11 @@ enum WAPTime {
         return calendar
     }()
 
-    private static func parts(_ date: Date) -> DateComponents {
-        calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-    }
-
     /// `yyyy-MM-dd HH:mm:ss`
-    static func text(_ date: Date) -> String {
-        let p = parts(date)
-        return String(format: "%04d-%02d-%02d %02d:%02d:%02d", p.year!, p.month!, p.day!, p.hour!, p.minute!, p.second!)
-    }
+    static func text(_ date: Date) -> String { WallClockTime(date, utcOffsetSeconds: 8 * 3600).dateAndTime }
 
     /// `yyyyMMdd`, for trade numbers.
-    static func day(_ date: Date) -> String {
-        let p = parts(date)
-        return String(format: "%04d%02d%02d", p.year!, p.month!, p.day!)
-    }
+    static func day(_ date: Date) -> String { WallClockTime(date, utcOffsetSeconds: 8 * 3600).compactDate }
 
     /// `yyyyMMddHHmmss` (forex_refund's `gmt_return`); nil if not a real time.
     static func parseCompact(_ text: String) -> Date? {
