@@ -169,6 +169,7 @@ let package = Package(
             name: "shroff",
             dependencies: [
                 "ShroffApp", "ShroffClient", "ShroffSandbox", "ShroffObservability",
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -2,6 +2,7 @@
 --   create PREFIX    payment intent creates (seed 001, alipayhk csb_qrcode, HKD 10.50), each with a
 --                    merchant_order_id of its own: a new intent and a signed provider call each time
 --   query ORDER_ID   queries of one intent over and over (the merchant API's read path)
+--   healthz -        GET /healthz: the HTTP server's own ceiling in the same process
 local threads = {}
 
 function setup(thread)
@@ -17,6 +18,9 @@ function init(args)
 end
 
 function request()
+   if mode == "healthz" then
+      return wrk.format("GET", "/healthz")
+   end
    if mode == "query" then
       return wrk.format("POST", "/mch-api/v1/pa/payment_intents/query", headers,
          string.format('{"order_id":"%s"}', argument))

@@ -3,34 +3,49 @@ import ShroffCore
 
 extension SQLStore: PaymentIntentStore {
     public func insert(_ intent: PaymentIntent) async throws -> InsertOutcome {
-        let method = try Rows.encodeMethod(intent.method)
+        let statement = try Self.insertStatement(intent)
         return try await database.write { session in
             // Race-free on the UNIQUE (merchant_uid, merchant_order_id), whichever node inserts: a racing
             // insert waits for the first one's transaction and then does nothing.
-            let inserted = try await session.run(
-                """
-                INSERT INTO payment_intents (
-                    order_id, merchant_uid, merchant_order_id, amount_minor, currency, description, notify_url,
-                    return_url, method, status, next_action_type, next_action_url, create_time, expires_at, pay_time,
-                    provider_payment_id, wallet_used, settle_currency, failure_code, refunded_minor,
-                    request_fingerprint, updated_at, check_at, trade_link_closes_at, late_payment_time, next_action_details
-                ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (merchant_uid, merchant_order_id) DO NOTHING
-                RETURNING order_id
-                """,
-                intent.orderID, intent.merchantUID, intent.merchantOrderID, intent.amount.minorUnits, intent.amount.currency.code,
-                intent.description, intent.notifyURL, intent.returnURL, method, intent.status.rawValue,
-                intent.nextAction?.type.rawValue, intent.nextAction?.url, intent.createTime, intent.expiresAt, intent.payTime,
-                intent.providerPaymentID, intent.walletUsed, intent.settleCurrency, intent.failureCode, intent.refundedMinorUnits,
-                intent.requestFingerprint, Date(), intent.firstCheckAt ?? intent.createTime, intent.tradeLinkClosesAt,
-                intent.latePaymentTime, intent.nextAction?.storedDetails
-            )
-            if !inserted.isEmpty { return .inserted(intent) }
+            if !(try await session.run(statement)).isEmpty { return .inserted(intent) }
             guard let existing = try await session.run(
                 "SELECT * FROM payment_intents WHERE merchant_uid = ? AND merchant_order_id = ?", intent.merchantUID, intent.merchantOrderID
             ).first else { throw StoredDataError(column: "payment_intents.merchant_order_id") }
             return .existing(try Rows.intent(existing))
         }
+    }
+
+    public func insertAll(_ intents: [PaymentIntent]) async throws -> Int {
+        let statements = try intents.map(Self.insertStatement)
+        return try await database.transaction { session in
+            var inserted = 0
+            for statement in statements where !(try await session.run(statement)).isEmpty { inserted += 1 }
+            return inserted
+        }
+    }
+
+    /// The intent's row, inserted unless its merchant_order_id is taken; answers its order_id when inserted.
+    static func insertStatement(_ intent: PaymentIntent) throws -> SQLStatement {
+        SQLStatement(
+            """
+            INSERT INTO payment_intents (
+                order_id, merchant_uid, merchant_order_id, amount_minor, currency, description, notify_url,
+                return_url, method, status, next_action_type, next_action_url, create_time, expires_at, pay_time,
+                provider_payment_id, wallet_used, settle_currency, failure_code, refunded_minor,
+                request_fingerprint, updated_at, check_at, trade_link_closes_at, late_payment_time, next_action_details
+            ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (merchant_uid, merchant_order_id) DO NOTHING
+            RETURNING order_id
+            """,
+            [
+                intent.orderID, intent.merchantUID, intent.merchantOrderID, intent.amount.minorUnits, intent.amount.currency.code,
+                intent.description, intent.notifyURL, intent.returnURL, try Rows.encodeMethod(intent.method), intent.status.rawValue,
+                intent.nextAction?.type.rawValue, intent.nextAction?.url, intent.createTime, intent.expiresAt, intent.payTime,
+                intent.providerPaymentID, intent.walletUsed, intent.settleCurrency, intent.failureCode, intent.refundedMinorUnits,
+                intent.requestFingerprint, Date(), intent.firstCheckAt ?? intent.createTime, intent.tradeLinkClosesAt,
+                intent.latePaymentTime, intent.nextAction?.storedDetails,
+            ]
+        )
     }
 
     public func intent(orderID: String) async throws -> PaymentIntent? {

@@ -12,6 +12,7 @@ struct Shroff: AsyncParsableCommand {
         abstract: "Shroff, a payment gateway for Alipay+ and AlipayHK.",
         subcommands: [
             Serve.self, Migrate.self, Merchants.self, Sandbox.self, Login.self, Intents.self, Refunds.self, Webhooks.self, Listen.self,
+            BenchSeed.self, BenchRSA.self,
         ],
         defaultSubcommand: Serve.self
     )

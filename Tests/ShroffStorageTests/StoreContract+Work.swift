@@ -455,6 +455,9 @@ extension StoreContract {
         ContractCheck("insert: inserted, then existing for the same merchant_order_id; another merchant may reuse it") {
             try await insertIsIdempotentPerMerchant($0.store)
         },
+        ContractCheck("insertAll inserts in one go what is new and skips taken merchant_order_ids") {
+            try await insertAllSkipsTakenOrderIDs($0.store)
+        },
         ContractCheck("racing inserts of one merchant_order_id make exactly one intent") { try await racingInsertsMakeOneIntent($0.store) },
         ContractCheck("every PaymentIntent field round-trips") { try await intentRoundTripsEveryField($0.store) },
         ContractCheck("dates are kept to the millisecond") { try await datesKeepMilliseconds($0.store) },

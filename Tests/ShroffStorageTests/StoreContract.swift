@@ -112,6 +112,17 @@ enum StoreContract {
         #expect(try await store.intent(merchantUID: otherMerchant.uid, merchantOrderID: "P1") == theirs)
     }
 
+    static func insertAllSkipsTakenOrderIDs(_ store: any GatewayStore) async throws {
+        let merchant = try await store.createMerchant(makeMerchant())
+        let taken = makeIntent(merchantUID: merchant.uid, merchantOrderID: "BULK-1")
+        #expect(try await store.insert(taken) == .inserted(taken))
+        let batch = (1...50).map { makeIntent(merchantUID: merchant.uid, merchantOrderID: "BULK-\($0)") }
+        #expect(try await store.insertAll(batch) == 49)
+        #expect(try await store.intent(merchantUID: merchant.uid, merchantOrderID: "BULK-1") == taken)
+        #expect(try await store.intent(merchantUID: merchant.uid, merchantOrderID: "BULK-50") == batch[49])
+        #expect(try await store.insertAll(batch) == 0)
+    }
+
     static func racingInsertsMakeOneIntent(_ store: any GatewayStore) async throws {
         let merchant = try await store.createMerchant(makeMerchant())
         let outcomes = try await withThrowingTaskGroup(of: InsertOutcome.self) { group in
