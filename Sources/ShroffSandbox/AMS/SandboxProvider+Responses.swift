@@ -45,11 +45,5 @@ extension SandboxProvider {
         WallClockTime(date, utcOffsetSeconds: 8 * 3600).iso8601
     }
 
-    static func parseTime(_ text: String) -> Date? {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = formatter.date(from: text) { return date }
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.date(from: text)
-    }
+    static func parseTime(_ text: String) -> Date? { WallClockTime.date(rfc3339: text) }
 }
