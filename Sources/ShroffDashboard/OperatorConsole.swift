@@ -23,7 +23,7 @@ public struct OperatorConsole<Context: ConsoleRequestContext>: Sendable {
     let nodeID: String
     /// nil when no operator token is configured: the console is closed.
     let checkToken: OperatorTokenCheck?
-    /// This node's Prometheus exposition (alerts and provider health are read from it).
+    /// This node's Prometheus exposition (its alert and provider call counters are shown).
     let metricsText: @Sendable () -> String
     let timestamps: TimestampFormat
     let sessions: ConsoleSessions
@@ -31,7 +31,8 @@ public struct OperatorConsole<Context: ConsoleRequestContext>: Sendable {
 
     public init(
         merchants: any MerchantStore, console: any ConsoleStore, activity: any ProviderActivityLog, intents: any PaymentIntentStore,
-        alerts: any OperatorAlertStore, nodes: any NodeHealthStore, nodeID: String, checkToken: OperatorTokenCheck?, metricsText: @escaping @Sendable () -> String, timestamps: TimestampFormat, sessionLifetime: TimeInterval = 12 * 3600
+        alerts: any OperatorAlertStore, nodes: any NodeHealthStore, nodeID: String, checkToken: OperatorTokenCheck?,
+        metricsText: @escaping @Sendable () -> String, timestamps: TimestampFormat, sessionLifetime: TimeInterval = 12 * 3600
     ) {
         self.merchants = merchants
         self.console = console
