@@ -107,7 +107,7 @@ extension PaymentService {
                 retryAfterSeconds: 5
             )
         } catch let fault as ProviderIntegrationFault {
-            throw integrationFault(fault, reference: refund.refundID, logger: logger)
+            throw integrationFault(fault, merchantUID: refund.merchantUID, orderID: refund.orderID, refundID: refund.refundID, logger: logger)
         }
         switch start {
         case .succeeded(let time, let providerRefundID):
@@ -140,7 +140,10 @@ extension PaymentService {
             logger.error("provider contradicts a final refund state; operator attention needed", metadata: [
                 "refund_id": "\(refundID)", "reason": "\(reason)",
             ])
-            alert(.refundConflict)
+            alert(RaisedAlert(
+                .refundConflict, merchantUID: refund.merchantUID, orderID: refund.orderID, refundID: refundID,
+                detail: "provider contradicts refund \(refund.status.rawValue): \(reason)", time: now()
+            ))
             return refund
         case .unchanged(let refund, _):
             return refund

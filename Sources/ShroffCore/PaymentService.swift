@@ -14,8 +14,8 @@ public struct PaymentService: Sendable {
     public let defaultExpirySeconds: Int64
     public let reconciliation: ReconciliationSchedule
     public let now: @Sendable () -> Date
-    /// Told of every `OperatorAlert` as it happens.
-    public let alert: @Sendable (OperatorAlert) -> Void
+    /// Told of every `OperatorAlert` as it happens, with the payment it concerns.
+    public let alert: @Sendable (RaisedAlert) -> Void
     /// Signs the WAP URLs of mobile_web intents when the shopper follows the intent's link.
     public let tradeLinks: (any TradeLinkIssuer)?
     /// How long after a WAP URL's trade would close the gateway still watches a cancelled intent
@@ -28,7 +28,7 @@ public struct PaymentService: Sendable {
         intents: any PaymentIntentStore, refunds: any RefundStore, providerChecks: any ReconciliationStore, provider: any PaymentProvider,
         timestamps: TimestampFormat,
         defaultExpirySeconds: Int64 = 1800, reconciliation: ReconciliationSchedule = .standard,
-        now: @escaping @Sendable () -> Date = { Date() }, alert: @escaping @Sendable (OperatorAlert) -> Void = { _ in },
+        now: @escaping @Sendable () -> Date = { Date() }, alert: @escaping @Sendable (RaisedAlert) -> Void = { _ in },
         tradeLinks: (any TradeLinkIssuer)? = nil, tradeLinkMargin: Duration = .seconds(600)
     ) {
         self.intents = intents
@@ -100,7 +100,7 @@ public struct PaymentService: Sendable {
                 retryAfterSeconds: 5
             )
         } catch let fault as ProviderIntegrationFault {
-            throw integrationFault(fault, reference: intent.orderID, logger: logger)
+            throw integrationFault(fault, merchantUID: intent.merchantUID, orderID: intent.orderID, refundID: nil, logger: logger)
         }
         switch start {
         case .awaitingShopper(let action, let providerPaymentID):
@@ -124,11 +124,16 @@ public struct PaymentService: Sendable {
 
     /// The provider refused the gateway's own set-up: the operator is alerted, nothing changes (the
     /// intent or refund stays retryable with the same ids), and the merchant gets a 50000 that says so.
-    func integrationFault(_ fault: ProviderIntegrationFault, reference: String, logger: Logger) -> GatewayError {
+    func integrationFault(
+        _ fault: ProviderIntegrationFault, merchantUID: Int64, orderID: String, refundID: String?, logger: Logger
+    ) -> GatewayError {
         logger.error("provider refused the gateway's set-up; operator attention needed", metadata: [
-            "reference": "\(reference)", "operation": "\(fault.operation)", "provider_code": "\(fault.code)",
+            "reference": "\(refundID ?? orderID)", "operation": "\(fault.operation)", "provider_code": "\(fault.code)",
         ])
-        alert(.providerIntegrationFault)
+        alert(RaisedAlert(
+            .providerIntegrationFault, merchantUID: merchantUID, orderID: orderID, refundID: refundID,
+            detail: "provider refused \(fault.operation) with \(fault.code)", time: now()
+        ))
         return GatewayError(
             .internalError,
             "provider: the gateway's set-up with the wallet provider was refused (\(fault.code)); the operator has been alerted. "
@@ -157,13 +162,18 @@ public struct PaymentService: Sendable {
                 logger.warning("payment made after the intent expired; recorded as SUCCEEDED, operator attention needed", metadata: [
                     "order_id": "\(orderID)",
                 ])
-                alert(.paidAfterExpiry)
+                alert(RaisedAlert(
+                    .paidAfterExpiry, merchantUID: intent.merchantUID, orderID: orderID, detail: "paid after the intent's expiry", time: now()
+                ))
             }
             if case .providerSucceeded = event, intent.status == .cancelled, intent.latePaymentTime != nil {
                 logger.error("payment made after the intent was cancelled; refunding it automatically, operator attention needed", metadata: [
                     "order_id": "\(orderID)", "failure_code": "\(intent.failureCode ?? "-")",
                 ])
-                alert(.paidAfterCancel)
+                alert(RaisedAlert(
+                    .paidAfterCancel, merchantUID: intent.merchantUID, orderID: orderID,
+                    detail: "paid after the intent was cancelled; refunded automatically", time: now()
+                ))
                 await refundLatePayment(intent, logger: logger)
             }
             return intent
@@ -171,7 +181,10 @@ public struct PaymentService: Sendable {
             logger.error("provider contradicts a final payment state; operator attention needed", metadata: [
                 "order_id": "\(orderID)", "status": "\(intent.status.rawValue)", "reason": "\(reason)",
             ])
-            alert(.paymentConflict)
+            alert(RaisedAlert(
+                .paymentConflict, merchantUID: intent.merchantUID, orderID: orderID,
+                detail: "provider contradicts \(intent.status.rawValue): \(reason)", time: now()
+            ))
             return intent
         case .unchanged(let intent, let transition):
             logger.debug("payment event ignored", metadata: ["order_id": "\(orderID)", "transition": "\(transition)"])

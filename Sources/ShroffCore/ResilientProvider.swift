@@ -11,6 +11,10 @@ public actor CircuitBreaker {
     }
 
     public private(set) var state: State = .closed(failures: 0)
+    /// Outcomes recorded since the breaker was made: every call that reached the provider, and those
+    /// that got no answer.
+    public private(set) var calls: Int64 = 0
+    public private(set) var failures: Int64 = 0
     let failureThreshold: Int
     let openDuration: Duration
     let now: @Sendable () -> ContinuousClock.Instant
@@ -38,15 +42,36 @@ public actor CircuitBreaker {
     }
 
     public func recordSuccess() {
+        calls += 1
         state = .closed(failures: 0)
     }
 
     public func recordFailure() {
+        calls += 1
+        failures += 1
         switch state {
         case .closed(let failures) where failures + 1 < failureThreshold:
             state = .closed(failures: failures + 1)
         case .closed, .halfOpen, .open:
             state = .open(until: now() + openDuration)
+        }
+    }
+}
+
+extension CircuitBreaker {
+    /// The breaker as the operator console shows it, its open-until as a wall-clock time.
+    public func health(provider: String, wallClock: Date = Date()) -> ProviderHealth {
+        switch state {
+        case .closed:
+            return ProviderHealth(provider: provider, calls: calls, failures: failures, breaker: .closed, openUntil: nil)
+        case .open(let until):
+            let remaining = until - now()
+            return ProviderHealth(
+                provider: provider, calls: calls, failures: failures, breaker: .open,
+                openUntil: wallClock.addingTimeInterval(max(remaining.timeInterval, 0))
+            )
+        case .halfOpen:
+            return ProviderHealth(provider: provider, calls: calls, failures: failures, breaker: .halfOpen, openUntil: nil)
         }
     }
 }

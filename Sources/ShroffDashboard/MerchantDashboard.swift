@@ -11,7 +11,7 @@ public typealias MerchantCredentialCheck = @Sendable (
 ) async throws -> Merchant
 
 /// The merchant dashboard under `/dashboard`: sign in with the client id and API key, then the
-/// payments (list, a payment's page with its timeline and actions), webhooks and an overview.
+/// payments (list, a payment's page with its timeline and actions), webhooks, the request log and an overview.
 /// Server-rendered HTML, no scripts, nothing from elsewhere. Never reads the API's Bearer token.
 public struct MerchantDashboard<Context: ConsoleRequestContext>: Sendable {
     let merchants: any MerchantStore
@@ -19,6 +19,7 @@ public struct MerchantDashboard<Context: ConsoleRequestContext>: Sendable {
     let webhooks: any WebhookStore
     let console: any ConsoleStore
     let activity: any ProviderActivityLog
+    let requestLog: any RequestLogStore
     let payments: PaymentService
     let checkCredentials: MerchantCredentialCheck
     let timestamps: TimestampFormat
@@ -29,7 +30,7 @@ public struct MerchantDashboard<Context: ConsoleRequestContext>: Sendable {
 
     public init(
         merchants: any MerchantStore, intents: any PaymentIntentStore, webhooks: any WebhookStore, console: any ConsoleStore,
-        activity: any ProviderActivityLog, payments: PaymentService, checkCredentials: @escaping MerchantCredentialCheck, timestamps: TimestampFormat,
+        activity: any ProviderActivityLog, requestLog: any RequestLogStore, payments: PaymentService, checkCredentials: @escaping MerchantCredentialCheck, timestamps: TimestampFormat,
         sandboxBaseURL: String?, sessionLifetime: TimeInterval = 12 * 3600, now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.merchants = merchants
@@ -37,6 +38,7 @@ public struct MerchantDashboard<Context: ConsoleRequestContext>: Sendable {
         self.webhooks = webhooks
         self.console = console
         self.activity = activity
+        self.requestLog = requestLog
         self.payments = payments
         self.checkCredentials = checkCredentials
         self.timestamps = timestamps
@@ -60,11 +62,13 @@ public struct MerchantDashboard<Context: ConsoleRequestContext>: Sendable {
         router.post("/dashboard/webhooks/resend", use: pages.guarded(resendWebhook))
         router.post("/dashboard/webhooks/settings", use: pages.guarded(updateSettings))
         router.post("/dashboard/webhooks/rotate", use: pages.guarded(rotateSecret))
+        router.get("/dashboard/requests", use: pages.guarded(requestList))
+        router.get("/dashboard/requests/:id", use: pages.guarded(requestPage))
     }
 
     static var navigation: [PageKit.NavItem] {
         [.init(label: "Overview", path: "/dashboard"), .init(label: "Payments", path: "/dashboard/payments"),
-         .init(label: "Webhooks", path: "/dashboard/webhooks")]
+         .init(label: "Webhooks", path: "/dashboard/webhooks"), .init(label: "Requests", path: "/dashboard/requests")]
     }
 
     /// A page of a signed-in merchant.

@@ -9,27 +9,38 @@ import ShroffCore
 public typealias OperatorTokenCheck = @Sendable (_ token: String, _ address: String, _ logger: Logger) async throws -> Void
 
 /// The operator console under `/operator`: its own credential (the operator token, never a
-/// merchant's), merchants (list, create, disable), the webhook outbox backlog per merchant, and
-/// this node's operator alerts and provider calls as its metrics count them.
+/// merchant's), merchants (list, create, disable), the webhook outbox backlog per merchant, stored
+/// operator alerts with the payment they concern (acknowledged here), every node's provider health,
+/// and this node's alert and provider call counters.
 public struct OperatorConsole<Context: ConsoleRequestContext>: Sendable {
     let merchants: any MerchantStore
     let console: any ConsoleStore
     let activity: any ProviderActivityLog
+    let intents: any PaymentIntentStore
+    let alerts: any OperatorAlertStore
+    let nodes: any NodeHealthStore
+    /// This node's id in `nodes`.
+    let nodeID: String
     /// nil when no operator token is configured: the console is closed.
     let checkToken: OperatorTokenCheck?
-    /// This node's Prometheus exposition (alerts and provider health are read from it).
+    /// This node's Prometheus exposition (its alert and provider call counters are shown).
     let metricsText: @Sendable () -> String
     let timestamps: TimestampFormat
     let sessions: ConsoleSessions
     let pages = ConsolePages<Context>(home: "/operator")
 
     public init(
-        merchants: any MerchantStore, console: any ConsoleStore, activity: any ProviderActivityLog, checkToken: OperatorTokenCheck?,
+        merchants: any MerchantStore, console: any ConsoleStore, activity: any ProviderActivityLog, intents: any PaymentIntentStore,
+        alerts: any OperatorAlertStore, nodes: any NodeHealthStore, nodeID: String, checkToken: OperatorTokenCheck?,
         metricsText: @escaping @Sendable () -> String, timestamps: TimestampFormat, sessionLifetime: TimeInterval = 12 * 3600
     ) {
         self.merchants = merchants
         self.console = console
         self.activity = activity
+        self.intents = intents
+        self.alerts = alerts
+        self.nodes = nodes
+        self.nodeID = nodeID
         self.checkToken = checkToken
         self.metricsText = metricsText
         self.timestamps = timestamps
@@ -44,6 +55,8 @@ public struct OperatorConsole<Context: ConsoleRequestContext>: Sendable {
         router.post("/operator/merchants", use: pages.guarded(createMerchant))
         router.post("/operator/merchants/:uid/disable", use: pages.guarded(disable))
         router.post("/operator/merchants/:uid/enable", use: pages.guarded(enable))
+        router.post("/operator/alerts/:id/acknowledge", use: pages.guarded(acknowledge))
+        router.get("/operator/payments/:orderID", use: pages.guarded(paymentView))
     }
 
     func page(_ session: ConsoleSession, title: String, body: String) -> Response {
@@ -127,10 +140,14 @@ public struct OperatorConsole<Context: ConsoleRequestContext>: Sendable {
             <button>Create merchant</button></form>
             <h2>Webhook outbox backlog</h2>
             \(PageKit.table(headers: ["Merchant", "Pending", "Failed", "Oldest pending"], rows: backlogRows, empty: "Nothing pending or failed."))
+            <h2>Operator alerts</h2>
+            \(try await alertsSection(csrf: csrf, names: names))
+            <h2>Provider health by node</h2>
+            \(try await nodesSection())
             <h2>Refused provider notifications</h2>
             \(PageKit.table(headers: ["Received", "Provider", "Type", "Order id", "Why"], rows: refused, empty: "None refused."))
-            <h2>Operator alerts and provider calls (this node)</h2>
-            <p class="muted">Alerts: payment_conflict, refund_conflict, paid_after_expiry, paid_after_cancel, provider_integration_fault; counted since this node started.</p>
+            <h2>Alert and provider call counters (this node)</h2>
+            <p class="muted">Counted since this node started, as its metrics export them.</p>
             \(metrics.isEmpty ? "<p class=\"muted\">None counted yet.</p>" : "<pre class=\"mono\">\(HTML.escape(metrics.joined(separator: "\n")))</pre>")
             """)
     }

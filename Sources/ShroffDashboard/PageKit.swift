@@ -123,6 +123,27 @@ enum PageKit {
         return "<div class=\"scroll\"><table><thead><tr>\(head)</tr></thead><tbody>\(body)</tbody></table></div>"
     }
 
+    /// The links under a keyset-paged list, newest first: back to the newest page unless this is it,
+    /// and to the older page after `older` (the cursor of this page's last row; nil on the last page).
+    /// The filters named in `kept` stay in the link.
+    static func pager(path: String, query: FormFields, kept: [String], older: String?, isFirst: Bool, noun: String) -> String {
+        var links = isFirst ? "" : "<p><a href=\"\(HTML.escape(path))\">← Newest \(HTML.escape(noun))</a></p>"
+        if let older {
+            var values = query.values.filter { kept.contains($0.key) && !$0.value.isEmpty }
+            values["before"] = older
+            let link = values.sorted { $0.key < $1.key }.map { "\($0.key)=\(queryValue($0.value))" }.joined(separator: "&")
+            links += "<p><a href=\"\(HTML.escape(path))?\(HTML.escape(link))\" rel=\"next\">Older \(HTML.escape(noun)) →</a></p>"
+        }
+        return links
+    }
+
+    /// A select's options: "any" (blank), then each of `all`, `chosen` selected.
+    static func options(_ all: [String], chosen: String?) -> String {
+        "<option value=\"\">any</option>" + all.map {
+            "<option\($0 == chosen ? " selected" : "")>\(HTML.escape($0))</option>"
+        }.joined()
+    }
+
     static func money(_ amount: Money) -> String { "\(amount.decimalString) \(amount.currency.code)" }
 
     /// Minor units of a currency code as major units with the code.
@@ -159,7 +180,7 @@ enum PageKit {
         ol.timeline li{padding:.2rem 0 .6rem 1rem;position:relative}ol.timeline li::before{content:"";position:absolute;left:-.5rem;top:.55rem;width:.7rem;height:.7rem;background:#333;border-radius:50%}
         ol.timeline time{font-family:ui-monospace,monospace;font-size:.85rem;display:block;color:#444}
         figure.qr img{width:100%;max-width:16rem;image-rendering:pixelated;border:1px solid #ccc}
-        code,.mono{font-family:ui-monospace,monospace;word-break:break-all}
+        code,.mono{font-family:ui-monospace,monospace;word-break:break-all}pre{white-space:pre-wrap;background:#f6f6f6;border:1px solid #ccc;padding:.5rem;max-width:100%;overflow-x:auto}
         svg.chart{width:100%;max-width:30rem}svg text{font-family:system-ui,sans-serif;font-size:12px}
         @media (max-width:40rem){dl{grid-template-columns:1fr}td,th{padding:.3rem}}
         @media print{header,form,.banner,nav{display:none}main{max-width:none}}

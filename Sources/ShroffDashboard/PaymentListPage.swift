@@ -48,31 +48,22 @@ extension MerchantDashboard {
             },
             empty: problem == nil ? "No payments match." : "Fix the filter above."
         )
-        var next = ""
-        if hasMore, let last = rows.last {
-            var kept = query.values.filter { ["q", "status", "flow", "from", "to"].contains($0.key) && !$0.value.isEmpty }
-            kept["before"] = PaymentListCursor(createTime: last.createTime, orderID: last.orderID).text
-            let link = kept.sorted { $0.key < $1.key }.map { "\($0.key)=\(PageKit.queryValue($0.value))" }
-                .joined(separator: "&")
-            next = "<p><a href=\"/dashboard/payments?\(HTML.escape(link))\" rel=\"next\">Older payments →</a></p>"
-        }
-        let first = filter.before == nil ? "" : "<p><a href=\"/dashboard/payments\">← Newest payments</a></p>"
+        let pager = PageKit.pager(
+            path: "/dashboard/payments", query: query, kept: ["q", "status", "flow", "from", "to"],
+            older: hasMore ? rows.last.map { PaymentListCursor(createTime: $0.createTime, orderID: $0.orderID).text } : nil,
+            isFirst: filter.before == nil, noun: "payments"
+        )
         return page(session, title: "Payments", current: "/dashboard/payments", body: """
             \(filterForm(query))
             \(problem.map { "<p class=\"error\" role=\"alert\">\(HTML.escape($0))</p>" } ?? "")
             \(table)
-            \(first)\(next)
+            \(pager)
             """)
     }
 
     func filterForm(_ query: FormFields) -> String {
         func value(_ name: String) -> String { HTML.escape(query.values[name] ?? "") }
-        func options(_ name: String, _ all: [String]) -> String {
-            let chosen = query.values[name] ?? ""
-            return "<option value=\"\">any</option>" + all.map {
-                "<option\($0 == chosen ? " selected" : "")>\(HTML.escape($0))</option>"
-            }.joined()
-        }
+        func options(_ name: String, _ all: [String]) -> String { PageKit.options(all, chosen: query.values[name]) }
         return """
             <form method="get" action="/dashboard/payments" class="filters" role="search">
             <label>Order id or merchant order id<input type="search" name="q" value="\(value("q"))" maxlength="32"></label>

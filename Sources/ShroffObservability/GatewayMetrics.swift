@@ -158,4 +158,12 @@ public final class GatewayMetrics: Sendable {
     public func recordBackgroundFailure(component: String) {
         registry.makeCounter(descriptor: Self.backgroundFailures, labels: [("component", component)]).increment()
     }
+
+    static var droppedRecords: MetricNameDescriptor {
+        metric("records", "dropped", unit: "total", "Request log entries and operator alerts not stored because their writer's queue was full or its write failed, by queue.")
+    }
+
+    public func recordDroppedRecords(queue: String, count: Int = 1) {
+        registry.makeCounter(descriptor: Self.droppedRecords, labels: [("queue", queue)]).increment(by: Int64(count))
+    }
 }

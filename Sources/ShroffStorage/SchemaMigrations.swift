@@ -210,5 +210,54 @@ public enum SchemaMigrations {
             "CREATE INDEX provider_activity_order ON provider_activity (order_id, id)",
             "CREATE INDEX provider_activity_outcome ON provider_activity (kind, outcome, id)",
         ] },
+        // The consoles' operations records (issue 17): the merchant's request log (bounded per
+        // merchant and in time by its background writer), stored operator alerts with the payment
+        // they concern, and each node's provider health snapshot.
+        Migration(version: 8, name: "request log, operator alerts, node health") { d in [
+            """
+            CREATE TABLE request_log (
+                id \(d.generatedKey),
+                merchant_uid \(d.integer) NOT NULL,
+                at \(d.integer) NOT NULL,
+                method TEXT NOT NULL,
+                path TEXT NOT NULL,
+                http_status \(d.integer) NOT NULL,
+                code \(d.integer),
+                rid TEXT NOT NULL,
+                latency_ms \(d.integer) NOT NULL,
+                request_body TEXT NOT NULL,
+                answer_body TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX request_log_merchant ON request_log (merchant_uid, id)",
+            "CREATE INDEX request_log_rid ON request_log (rid)",
+            "CREATE INDEX request_log_at ON request_log (at)",
+            """
+            CREATE TABLE operator_alerts (
+                id \(d.generatedKey),
+                kind TEXT NOT NULL,
+                merchant_uid \(d.integer),
+                order_id TEXT,
+                refund_id TEXT,
+                detail TEXT NOT NULL,
+                created_at \(d.integer) NOT NULL,
+                acknowledged_at \(d.integer)
+            )
+            """,
+            "CREATE INDEX operator_alerts_created ON operator_alerts (created_at)",
+            """
+            CREATE TABLE node_health (
+                node_id TEXT NOT NULL,
+                provider TEXT NOT NULL,
+                updated_at \(d.integer) NOT NULL,
+                calls \(d.integer) NOT NULL,
+                failures \(d.integer) NOT NULL,
+                breaker_state TEXT NOT NULL,
+                open_until \(d.integer),
+                PRIMARY KEY (node_id, provider)
+            )
+            """,
+            "CREATE INDEX node_health_updated ON node_health (updated_at)",
+        ] },
     ]
 }

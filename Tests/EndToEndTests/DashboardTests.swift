@@ -310,6 +310,114 @@ struct DashboardTests {
     }
 }
 
+extension DashboardTests {
+    /// Gets `path` until its page contains `text` (the request log and node health are written in
+    /// the background), or `seconds` pass.
+    static func eventually(_ browser: ConsoleBrowser, _ path: String, contains text: String, seconds: Int = 10) async throws -> Running.Answer {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while true {
+            let answer = try await browser.get(path)
+            if answer.body.contains(text) || ContinuousClock.now > deadline { return answer }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
+
+    @Test("the request log: a refused call is found by its rid with its code; secrets are not stored")
+    func requestLog() async throws {
+        try await Running.with(.embedded) { server in
+            let token = try await server.login()
+            let refused = try await server.api("pa/payment_intents/query", token: token, #"{"order_id":5}"#)
+            #expect(refused.code == 40001, "\(refused.body)")
+            let rid = try #require(refused.json["rid"] as? String)
+            let rotated = try await server.api("webhooks/secret/rotate", token: token, #"{"grace_period_seconds":60}"#)
+            let secret = try #require(rotated.data["webhook_secret"] as? String, "\(rotated.body)")
+            let rotationRID = try #require(rotated.json["rid"] as? String)
+            // A call without a token names no merchant: not recorded.
+            let anonymous = try await server.api("pa/payment_intents/query", token: nil, #"{"order_id":"C1"}"#)
+            let anonymousRID = try #require(anonymous.json["rid"] as? String)
+            try await ConsoleBrowser.with(server.gatewayURL) { browser in
+                let list = try await browser.signIn(server.credentials)
+                #expect(list.body.contains("href=\"/dashboard/requests\""))
+                let found = try await Self.eventually(browser, "/dashboard/requests?rid=\(rid)", contains: "<span class=\"mono\">\(rid)</span>")
+                #expect(found.status == 200 && found.body.contains("40001") && found.body.contains("/mch-api/v1/pa/payment_intents/query"))
+                #expect(!found.body.contains(rotationRID))
+                let detailPath = try #require(found.body.firstMatch(of: /href="(\/dashboard\/requests\/[0-9]+)"/).map { String($0.1) })
+                let detail = try await browser.get(detailPath)
+                #expect(detail.body.contains("&quot;order_id&quot;:5") && detail.body.contains("invalid_parameter"))
+
+                let rotation = try await Self.eventually(
+                    browser, "/dashboard/requests?rid=\(rotationRID)", contains: "<span class=\"mono\">\(rotationRID)</span>"
+                )
+                let rotationPath = try #require(rotation.body.firstMatch(of: /href="(\/dashboard\/requests\/[0-9]+)"/).map { String($0.1) })
+                let rotationPage = try await browser.get(rotationPath)
+                #expect(rotationPage.body.contains("webhook_secret&quot;:&quot;[redacted]"))
+                #expect(!rotationPage.body.contains(secret) && !rotationPage.body.contains(token))
+
+                let all = try await browser.get("/dashboard/requests")
+                #expect(all.body.contains("/mch-api/v1/authentication/login") && !all.body.contains(anonymousRID) && !all.body.contains(token))
+                let failures = try await browser.get("/dashboard/requests?status=4xx")
+                #expect(failures.body.contains(rid) && !failures.body.contains(rotationRID))
+                let bad = try await browser.get("/dashboard/requests?status=3xx&before=x")
+                #expect(bad.status == 200 && bad.body.contains("status: must be one of"))
+                #expect(try await browser.get("/dashboard/requests/999999").status == 404)
+            }
+        }
+    }
+
+    @Test("a paid-after-cancel alert is stored with its order id, shown on /operator with its payment, and acknowledged")
+    func operatorAlerts() async throws {
+        try await Running.with(adjust: { LifecycleTests.fast(&$0); $0.operatorToken = Self.operatorToken }) { server in
+            let token = try await server.login()
+            let created = try await server.api("pa/payment_intents/create", token: token, MobileWebTests.seed003Request(amount: "2"))
+            let orderID = try #require(created.data["order_id"] as? String, "\(created.body)")
+            let link = try #require((created.data["next_action"] as? [String: Any])?["url"] as? String)
+            let wapURL = try #require(try await MobileWebTests.openCheckout(link).location)
+            let cancelled = try await server.api("pa/payment_intents/cancel", token: token, #"{"order_id":"\#(orderID)"}"#)
+            #expect(cancelled.data["status"] as? String == "CANCELLED", "\(cancelled.body)")
+            #expect(try await server.send(.GET, wapURL).status == 200)
+            let paid = try await server.send(
+                .POST, "\(server.sandboxURL)/sandbox/v1/payments/simulate", headers: [("Content-Type", "application/json")],
+                body: #"{"out_trade_no":"\#(orderID)","outcome":"success"}"#
+            )
+            #expect(paid.status == 200, "\(paid.body)")
+            try await ConsoleBrowser.with(server.gatewayURL) { op in
+                #expect(try await op.post("/operator/sign-in", [("operator_token", Self.operatorToken)]).status == 303)
+                let home = try await Self.eventually(op, "/operator", contains: "href=\"/operator/payments/\(orderID)\"", seconds: 20)
+                #expect(home.body.contains("<code>paid_after_cancel</code></td>"), "\(home.body)")
+                let payment = try await op.get("/operator/payments/\(orderID)")
+                #expect(payment.status == 200 && payment.body.contains("CANCELLED") && payment.body.contains("Paid after cancel"))
+                let csrf = try ConsoleBrowser.csrf(home.body)
+                let form = try #require(home.body.firstMatch(of: /action="(\/operator\/alerts\/[0-9]+\/acknowledge)"/).map { String($0.1) })
+                #expect(try await op.post(form, []).status == 403)
+                #expect(try await op.post(form, [("csrf_token", csrf)]).status == 303)
+                let after = try await op.get("/operator")
+                #expect(after.body.contains("acknowledged ") && !after.body.contains(form))
+                #expect(try await op.post("/operator/alerts/999999/acknowledge", [("csrf_token", csrf)]).status == 404)
+            }
+        }
+    }
+
+    @Test("the operator console shows this node's provider health: the breaker closed, then open after repeated failures")
+    func nodeHealth() async throws {
+        try await Running.with(adjust: {
+            $0.operatorToken = Self.operatorToken
+            $0.circuitBreakerFailures = 3
+            $0.circuitBreakerOpenDuration = .seconds(60)
+        }) { server in
+            try await ConsoleBrowser.with(server.gatewayURL) { op in
+                #expect(try await op.post("/operator/sign-in", [("operator_token", Self.operatorToken)]).status == 303)
+                let home = try await Self.eventually(op, "/operator", contains: "(this node)")
+                #expect(home.body.contains("alipayplus_ams") && home.body.contains("<span class=\"status\">closed</span>"), "\(home.body)")
+                let token = try await server.login()
+                try await LifecycleTests.control(server, #"{"operation":"pay","fault":"connection_reset","count":100}"#)
+                _ = try await server.api("pa/payment_intents/create", token: token, seed000Request())
+                let open = try await Self.eventually(op, "/operator", contains: "<span class=\"status\">open</span>")
+                #expect(open.body.contains("<span class=\"status\">open</span> until"), "\(open.body)")
+            }
+        }
+    }
+}
+
 /// The consoles' escaping, as the tests expect it in pages.
 enum HTMLText {
     static func escape(_ text: String) -> String {

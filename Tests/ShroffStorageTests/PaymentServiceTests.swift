@@ -60,7 +60,7 @@ struct ServiceFixture {
     var store: any GatewayStore { harness.store }
 
     static func with(
-        _ provider: FakeProvider, alert: @escaping @Sendable (OperatorAlert) -> Void = { _ in }, _ body: (ServiceFixture) async throws -> Void
+        _ provider: FakeProvider, alert: @escaping @Sendable (RaisedAlert) -> Void = { _ in }, _ body: (ServiceFixture) async throws -> Void
     ) async throws {
         try await withSQLiteHarness { harness in
             let merchant = try await harness.store.createMerchant(makeMerchant(name: "Demo shop"))
@@ -341,7 +341,11 @@ struct PaymentServiceTests {
     @Test("operator alerts: a payment after expiry, a provider contradicting a success or a refund; none for ordinary changes")
     func operatorAlerts() async throws {
         let alerts = Mutex<[OperatorAlert]>([])
-        try await ServiceFixture.with(FakeProvider(.awaitingShopper), alert: { alert in alerts.withLock { $0.append(alert) } }) { fixture in
+        let raised = Mutex<[RaisedAlert]>([])
+        try await ServiceFixture.with(FakeProvider(.awaitingShopper), alert: { alert in
+            alerts.withLock { $0.append(alert.kind) }
+            raised.withLock { $0.append(alert) }
+        }) { fixture in
             let onTime = try await fixture.create(try seed000Request())
             let paid = try await fixture.service.apply(
                 .providerSucceeded(payTime: onTime.expiresAt, wallet: nil, settleCurrency: nil), to: onTime.orderID, logger: quietLogger
@@ -370,13 +374,18 @@ struct PaymentServiceTests {
             )
             #expect(refundContradicted.status == .succeeded)
             #expect(alerts.withLock { $0 } == [.paidAfterExpiry, .paymentConflict, .refundConflict])
+            // Each carries the payment it concerns, for the operator console.
+            let context = raised.withLock { $0 }.map { [$0.merchantUID.map(String.init), $0.orderID, $0.refundID] }
+            let uid = String(fixture.merchant.uid)
+            #expect(context == [[uid, late.orderID, nil], [uid, onTime.orderID, nil], [uid, onTime.orderID, refund.refundID]])
+            #expect(raised.withLock { $0 }.allSatisfy { !$0.detail.isEmpty })
         }
     }
 
     @Test("AMS: a payment notified after the cancel keeps the intent CANCELLED, is refunded in full automatically once, raises paid_after_cancel")
     func paidAfterCancelIsRefunded() async throws {
         let alerts = Mutex<[OperatorAlert]>([])
-        try await ServiceFixture.with(FakeProvider(.awaitingShopper), alert: { alert in alerts.withLock { $0.append(alert) } }) { fixture in
+        try await ServiceFixture.with(FakeProvider(.awaitingShopper), alert: { alert in alerts.withLock { $0.append(alert.kind) } }) { fixture in
             let intent = try await fixture.create(try seed000Request())
             let cancelled = try await fixture.service.cancel(
                 merchantUID: fixture.merchant.uid, orderID: intent.orderID, merchantOrderID: nil, logger: quietLogger

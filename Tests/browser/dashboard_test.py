@@ -87,6 +87,7 @@ def main():
             break
         time.sleep(0.1)
     check(answer["data"]["status"] == "SUCCEEDED", "the paid intent is SUCCEEDED")
+    query_rid = answer["rid"]
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
@@ -141,6 +142,15 @@ def main():
         # The webhooks page and the overview.
         page.goto(BASE + "/dashboard/webhooks")
         check("payment_success" in page.locator("table").inner_text(), "the webhooks page lists the deliveries")
+        # The request log, searched by the rid of an API call.
+        page.goto(BASE + "/dashboard/requests")
+        page.fill("input[name=rid]", query_rid)
+        page.click("form[role=search] button")
+        rows = page.locator("tbody tr")
+        check(rows.count() == 1 and query_rid in rows.first.inner_text(), "the request log finds an API call by its rid")
+        rows.first.locator("a").click()
+        check("Answer body" in page.content() and "SUCCEEDED" in page.locator("#answer-body").inner_text(), "a request's page shows its answer body")
+
         page.goto(BASE + "/dashboard")
         check(page.locator("svg.chart").count() == 2 and "Success rate" in page.content(), "the overview shows its numbers and charts")
         page.screenshot(path=f"{SCREENSHOTS}/overview.png", full_page=True)
@@ -176,7 +186,7 @@ def main():
 
         # On a phone's width nothing overflows the page (wide tables scroll inside their box).
         page.set_viewport_size({"width": 390, "height": 844})
-        for path in ["/dashboard", "/dashboard/payments", f"/dashboard/payments/{paid['order_id']}", "/dashboard/webhooks"]:
+        for path in ["/dashboard", "/dashboard/payments", f"/dashboard/payments/{paid['order_id']}", "/dashboard/webhooks", "/dashboard/requests"]:
             page.goto(BASE + path)
             width = page.evaluate("document.documentElement.scrollWidth")
             check(width <= 390, f"{path} fits a phone's width ({width}px)")

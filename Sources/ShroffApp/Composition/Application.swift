@@ -17,11 +17,16 @@ public func buildApplication(
     let checkoutLinks = try await WAPCheckoutLinks.stored(in: store, baseURL: configuration.publicBaseURL)
     let connection = try ProviderConnection.make(configuration: configuration, checkoutLinks: checkoutLinks, logger: logger)
     let metrics = GatewayMetrics()
-    let providers = connection.providers(configuration: configuration, metrics: metrics, activity: store)
+    let (providers, providerHealth) = connection.providers(configuration: configuration, metrics: metrics, activity: store)
+    let records = OperationsRecorders(store: store, metrics: metrics, logger: logger)
     let payments = PaymentService(
         intents: store, refunds: store, providerChecks: store, provider: providers, timestamps: configuration.timestamps,
         defaultExpirySeconds: configuration.defaultExpirySeconds, reconciliation: configuration.reconciliation,
-        alert: metrics.recordOperatorAlert, tradeLinks: connection.wap
+        alert: { alert in
+            metrics.recordOperatorAlert(alert.kind)
+            records.alerts.submit(alert)
+        },
+        tradeLinks: connection.wap
     )
     let tokens = try await TokenIssuer.load(from: store, lifetimeSeconds: configuration.tokenLifetimeSeconds, now: { Date() })
     if configuration.createDemoMerchant, connection.sandbox != nil {
@@ -29,14 +34,14 @@ public func buildApplication(
     }
     let router = try GatewayRouter(
         configuration: configuration, store: store, payments: payments, tokens: tokens, providers: providers,
-        connection: connection, checkoutLinks: checkoutLinks, metrics: metrics
+        connection: connection, checkoutLinks: checkoutLinks, metrics: metrics, records: records
     ).build()
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "shroff"),
         services: BackgroundServices.make(
             configuration: configuration, database: database, sandbox: connection.sandbox, payments: payments, metrics: metrics,
-            logger: logger
+            records: records, providerHealth: providerHealth, logger: logger
         ),
         onServerRunning: onServerRunning,
         logger: logger

@@ -6,11 +6,12 @@ import ShroffObservability
 import ShroffSandbox
 
 /// What runs beside the HTTP server: releasing the database and the sandbox at shutdown,
-/// reconciliation, and webhook delivery.
+/// reconciliation, webhook delivery, the request log's and operator alerts' writers, and this
+/// node's provider health reports.
 enum BackgroundServices {
     static func make(
         configuration: GatewayConfiguration, database: DatabaseConnection, sandbox: SandboxProvider?, payments: PaymentService,
-        metrics: GatewayMetrics, logger: Logger
+        metrics: GatewayMetrics, records: OperationsRecorders, providerHealth: @escaping @Sendable () async -> [ProviderHealth], logger: Logger
     ) -> [any Service] {
         [
             ResourceCloser(database: database, sandbox: sandbox, logger: logger),
@@ -28,6 +29,11 @@ enum BackgroundServices {
                     lease: .seconds(configuration.webhookTimeoutSeconds + 45)
                 ),
                 logger: logger.with(metadata: "component", "webhooks"), metrics: metrics
+            ),
+            records.requests,
+            records.alerts,
+            NodeHealthReporter(
+                nodeID: records.nodeID, store: database.store, logger: logger.with(metadata: "component", "node-health"), snapshot: providerHealth
             ),
         ]
     }

@@ -95,19 +95,30 @@ struct ProviderConnection {
     }
 
     /// The connectors as the payment service uses them: measured and recorded (each attempt),
-    /// behind a circuit breaker, and retried when a call gets no answer.
-    func providers(configuration: GatewayConfiguration, metrics: GatewayMetrics, activity: any ProviderActivityLog) -> ProviderRouter {
+    /// behind a circuit breaker, and retried when a call gets no answer; and their breakers' health
+    /// (calls, failures, state), which the node reports for the operator console.
+    func providers(
+        configuration: GatewayConfiguration, metrics: GatewayMetrics, activity: any ProviderActivityLog
+    ) -> (router: ProviderRouter, health: @Sendable () async -> [ProviderHealth]) {
+        var breakers: [(String, CircuitBreaker)] = []
         func resilient(_ provider: any PaymentProvider, name: String) -> ResilientProvider {
-            ResilientProvider(
+            let breaker = CircuitBreaker(
+                failureThreshold: configuration.circuitBreakerFailures, openDuration: configuration.circuitBreakerOpenDuration
+            )
+            breakers.append((name, breaker))
+            return ResilientProvider(
                 wrapping: MeasuredProvider(
                     wrapped: RecordedProvider(wrapping: provider, name: name, log: activity), name: name, metrics: metrics
                 ),
-                breaker: CircuitBreaker(
-                    failureThreshold: configuration.circuitBreakerFailures, openDuration: configuration.circuitBreakerOpenDuration
-                ),
-                retryDelays: configuration.providerRetryDelays
+                breaker: breaker, retryDelays: configuration.providerRetryDelays
             )
         }
-        return ProviderRouter(ams: resilient(client, name: "alipayplus_ams"), wap: wap.map { resilient($0, name: "alipayhk_wap") })
+        let router = ProviderRouter(ams: resilient(client, name: "alipayplus_ams"), wap: wap.map { resilient($0, name: "alipayhk_wap") })
+        let all = breakers
+        return (router, {
+            var health: [ProviderHealth] = []
+            for (name, breaker) in all { health.append(await breaker.health(provider: name)) }
+            return health
+        })
     }
 }

@@ -8,6 +8,8 @@ public struct AppRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     public var requestID: String
     public var merchant: Merchant?
+    /// What the request log learns of a merchant API call while it is answered.
+    var recording: RequestRecording?
     /// The peer's address (a proxy's, when the gateway runs behind one).
     public let remoteAddress: SocketAddress?
 
@@ -16,6 +18,7 @@ public struct AppRequestContext: RequestContext {
         self.remoteAddress = source.channel.remoteAddress
         self.requestID = RequestID.make()
         self.merchant = nil
+        self.recording = nil
         self.logger[metadataKey: "rid"] = .string(requestID)
     }
 

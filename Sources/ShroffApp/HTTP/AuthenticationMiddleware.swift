@@ -28,10 +28,13 @@ struct AuthenticationMiddleware: RouterMiddleware {
             throw GatewayError(.unauthorized, "Authorization: the token's merchant no longer exists")
         }
         guard !merchant.isDisabled else { throw GatewayError(.unauthorized, "Authorization: this merchant is disabled; ask the operator") }
+        context.recording?.identify(merchantUID: merchant.uid)
         try await rateLimiter.admit("merchant:\(merchant.uid)")
         var context = context
         context.merchant = merchant
         context.logger[metadataKey: "merchant_uid"] = "\(merchant.uid)"
+        // The request log keeps the body the handler reads (never the Authorization header).
+        let request = try await context.recording?.capture(request) ?? request
         return try await next(request, context)
     }
 }

@@ -18,13 +18,15 @@ struct ConsoleRoutes {
     let payments: PaymentService
     let signIn: MerchantSignIn
     let metrics: GatewayMetrics
+    /// This node's id in the provider health table.
+    let nodeID: String
     /// The embedded sandbox's address, when there is one.
     let sandboxBaseURL: String?
 
     func register(on router: Router<AppRequestContext>) {
         let signIn = self.signIn
         MerchantDashboard<AppRequestContext>(
-            merchants: store, intents: store, webhooks: store, console: store, activity: store, payments: payments,
+            merchants: store, intents: store, webhooks: store, console: store, activity: store, requestLog: store, payments: payments,
             checkCredentials: { clientID, apiKey, address, field, logger in
                 try await signIn.verify(clientID: clientID, apiKey: apiKey, address: address, apiKeyField: field, logger: logger)
             },
@@ -32,8 +34,9 @@ struct ConsoleRoutes {
         ).register(on: router)
         let metrics = self.metrics
         OperatorConsole<AppRequestContext>(
-            merchants: store, console: store, activity: store, checkToken: configuration.operatorToken.map(Self.operatorTokenCheck),
-            metricsText: { metrics.exposition() }, timestamps: configuration.timestamps
+            merchants: store, console: store, activity: store, intents: store, alerts: store, nodes: store, nodeID: nodeID,
+            checkToken: configuration.operatorToken.map(Self.operatorTokenCheck), metricsText: { metrics.exposition() },
+            timestamps: configuration.timestamps
         ).register(on: router)
     }
 

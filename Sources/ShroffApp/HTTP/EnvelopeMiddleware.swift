@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import ShroffBackground
 import ShroffCore
 import ShroffObservability
 
@@ -12,9 +13,14 @@ struct EnvelopeMiddleware: RouterMiddleware {
     /// The documented paths and their methods, to answer 405 rather than 404 for a wrong method.
     var methods: [String: [String]] = [:]
     var metrics: GatewayMetrics?
+    /// Where merchant API calls go for the request log, after they are answered.
+    var requestLog: RecordWriter<CapturedRequest>?
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let started = ContinuousClock.now
+        let startedAt = Date()
+        var context = context
+        if requestLog != nil, RequestRecording.applies(to: request.uri.path) { context.recording = RequestRecording() }
         var response: Response
         do {
             try Self.checkHeaderSize(request.headers)
@@ -40,6 +46,9 @@ struct EnvelopeMiddleware: RouterMiddleware {
         }
         response.headers[Envelope.requestIDHeader] = context.requestID
         let elapsed = ContinuousClock.now - started
+        if let requestLog, let recording = context.recording {
+            recording.record(&response, writer: requestLog, request: request, requestID: context.requestID, started: startedAt, latency: elapsed)
+        }
         metrics?.recordRequest(
             method: request.method.rawValue, route: context.endpointPath, status: Int(response.status.code), duration: elapsed
         )

@@ -16,11 +16,12 @@ struct GatewayRouter {
     let connection: ProviderConnection
     let checkoutLinks: WAPCheckoutLinks
     let metrics: GatewayMetrics
+    let records: OperationsRecorders
 
     func build() throws -> Router<AppRequestContext> {
         let document = try APIDocument.load()
         let router = Router(context: AppRequestContext.self)
-        router.add(middleware: EnvelopeMiddleware(methods: document.methodsByPath, metrics: metrics))
+        router.add(middleware: EnvelopeMiddleware(methods: document.methodsByPath, metrics: metrics, requestLog: records.requests))
         OperationalRoutes(store: store, metrics: metrics).register(on: router)
         let api = MerchantAPI(
             merchants: store, payments: payments, tokens: tokens,
@@ -29,7 +30,7 @@ struct GatewayRouter {
         )
         api.register(on: router)
         ConsoleRoutes(
-            configuration: configuration, store: store, payments: payments, signIn: api.signIn, metrics: metrics,
+            configuration: configuration, store: store, payments: payments, signIn: api.signIn, metrics: metrics, nodeID: records.nodeID,
             sandboxBaseURL: connection.sandbox == nil ? nil : "http://\(configuration.loopbackHost):\(configuration.port)"
         ).register(on: router)
         WebhookAPI(merchants: store, webhooks: store, timestamps: configuration.timestamps).register(on: api.authenticatedGroup(router))

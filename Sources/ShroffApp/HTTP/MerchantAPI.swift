@@ -51,6 +51,9 @@ struct MerchantAPI: Sendable {
         let merchant = try await signIn.verify(
             clientID: clientID, apiKey: apiKey, address: context.peerAddress, apiKeyField: "x-api-key", logger: context.logger
         )
+        // A successful login is in the merchant's request log (its token redacted); a refused one
+        // names no merchant it could be charged to, so it is not.
+        context.recording?.identify(merchantUID: merchant.uid)
         let issued = try tokens.issue(for: merchant.uid)
         context.logger.info("merchant logged in", metadata: ["merchant_uid": "\(merchant.uid)"])
         return try Envelope.ok(
