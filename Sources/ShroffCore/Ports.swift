@@ -76,9 +76,10 @@ public protocol PaymentIntentStore: Sendable {
     /// Inserts the intent unless the merchant already has one with the same merchant_order_id,
     /// atomically (two racing inserts make one intent).
     func insert(_ intent: PaymentIntent) async throws -> InsertOutcome
-    /// Inserts each intent the merchant has no intent of the same merchant_order_id for, all in one
-    /// transaction, and returns how many were new: bulk loads (`shroff bench-seed`), not payments.
-    func insertAll(_ intents: [PaymentIntent]) async throws -> Int
+    /// Inserts each intent the merchant has no intent of the same merchant_order_id for, and the
+    /// outbox events (in order) of those that were new, all in one transaction, and returns how many
+    /// intents were new: bulk loads (`shroff bench-seed`), not payments.
+    func insertAll(_ intents: [PaymentIntent], events: [WebhookEvent]) async throws -> Int
     func intent(orderID: String) async throws -> PaymentIntent?
     func intent(merchantUID: Int64, orderID: String) async throws -> PaymentIntent?
     func intent(merchantUID: Int64, merchantOrderID: String) async throws -> PaymentIntent?

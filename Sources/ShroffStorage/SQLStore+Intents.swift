@@ -15,12 +15,13 @@ extension SQLStore: PaymentIntentStore {
         }
     }
 
-    public func insertAll(_ intents: [PaymentIntent]) async throws -> Int {
-        let statements = try intents.map(Self.insertStatement)
+    public func insertAll(_ intents: [PaymentIntent], events: [WebhookEvent]) async throws -> Int {
+        let statements = try intents.map { ($0.orderID, try Self.insertStatement($0)) }
         return try await database.transaction { session in
-            var inserted = 0
-            for statement in statements where !(try await session.run(statement)).isEmpty { inserted += 1 }
-            return inserted
+            var inserted = Set<String>()
+            for (orderID, statement) in statements where !(try await session.run(statement)).isEmpty { inserted.insert(orderID) }
+            for event in events where inserted.contains(event.orderID) { try await Self.insertEvent(event, on: session) }
+            return inserted.count
         }
     }
 

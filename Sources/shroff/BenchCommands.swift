@@ -13,13 +13,16 @@ struct BenchSeed: AsyncParsableCommand {
     @Option(help: "How many intents (1 to 10000000).")
     var intents: Int
 
+    @Option(name: .customLong("webhooks-to"), help: "Also queue two webhook events per intent for this URL (the webhook benchmark).")
+    var webhooksTo: String?
+
     func run() async throws {
         let reader = settingsReader()
         var logger = makeLogger("shroff", settings: LogSettings(reading: reader))
         logger.logLevel = .warning
         let configuration = try GatewayConfiguration(reading: reader)
         let started = ContinuousClock.now
-        let uid = try await BenchmarkSeed.seed(intents: intents, configuration: configuration, logger: logger) { seeded in
+        let uid = try await BenchmarkSeed.seed(intents: intents, webhooksTo: webhooksTo, configuration: configuration, logger: logger) { seeded in
             if seeded % 100_000 < BenchmarkSeed.batchSize { Console.write("seeded \(seeded)") }
         }
         Console.write("seeded \(intents) intents for merchant \(uid) in \(started.duration(to: .now).components.seconds) s")

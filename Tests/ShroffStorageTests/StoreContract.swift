@@ -117,10 +117,17 @@ enum StoreContract {
         let taken = makeIntent(merchantUID: merchant.uid, merchantOrderID: "BULK-1")
         #expect(try await store.insert(taken) == .inserted(taken))
         let batch = (1...50).map { makeIntent(merchantUID: merchant.uid, merchantOrderID: "BULK-\($0)") }
-        #expect(try await store.insertAll(batch) == 49)
+        func event(_ intent: PaymentIntent, _ kind: WebhookEvent.Kind) -> WebhookEvent {
+            WebhookEvent(id: Identifier.webhookEvent(), merchantUID: merchant.uid, orderID: intent.orderID, kind: kind, body: "{}", createdAt: Date(), notifyURL: nil)
+        }
+        let events = [event(batch[0], .paymentSuccess), event(batch[49], .paymentSuccess), event(batch[49], .refundSuccess)]
+        #expect(try await store.insertAll(batch, events: events) == 49)
         #expect(try await store.intent(merchantUID: merchant.uid, merchantOrderID: "BULK-1") == taken)
         #expect(try await store.intent(merchantUID: merchant.uid, merchantOrderID: "BULK-50") == batch[49])
-        #expect(try await store.insertAll(batch) == 0)
+        // The events of an intent that was not new are not written; the others' are, in order.
+        #expect(try await store.webhookEvents(orderID: taken.orderID).isEmpty)
+        #expect(try await store.webhookEvents(orderID: batch[49].orderID).map(\.kind) == [.paymentSuccess, .refundSuccess])
+        #expect(try await store.insertAll(batch, events: []) == 0)
     }
 
     static func racingInsertsMakeOneIntent(_ store: any GatewayStore) async throws {
