@@ -36,8 +36,12 @@ struct ConsoleSessions: Sendable {
     var home: String { kind == .merchant ? "/dashboard" : "/operator" }
     var signInPath: String { home + "/sign-in" }
 
-    /// Starts a session; returns it with the `Set-Cookie` value that carries its token.
+    /// Starts a session; returns it with the `Set-Cookie` value that carries its token. A session the
+    /// browser already had for this console ends: one sign-in, one live session per browser.
     func start(merchantUID: Int64?, request: Request) async throws -> (ConsoleSession, cookie: String) {
+        if let previous = Self.cookie(named: cookieName, in: request), previous.utf8.count == 64 {
+            try await store.deleteSession(tokenHash: ConsoleSession.hash(token: previous))
+        }
         let token = ConsoleSession.newToken()
         let created = now()
         let session = ConsoleSession(

@@ -118,6 +118,16 @@ struct DashboardTests {
                 let api = try await server.api("pa/payment_intents/query", token: session, #"{"order_id":"C1"}"#)
                 #expect(api.status == 401)
 
+                // Signing in again ends the session the browser had: its old cookie opens nothing.
+                let again = try await browser.post(
+                    "/dashboard/sign-in", [("client_id", server.credentials.clientID), ("api_key", server.credentials.apiKey)]
+                )
+                let renewed = await browser.cookie("shroff_dashboard")
+                #expect(again.status == 303 && renewed != session)
+                #expect(try await browser.get("/dashboard/payments").status == 200)
+                await browser.setCookie("shroff_dashboard", session)
+                #expect(try await browser.get("/dashboard/payments").status == 303)
+
                 // Over plain http the cookie is not Secure.
                 try await ConsoleBrowser.with(server.gatewayURL) { other in
                     let plain = try await other.post(
