@@ -40,6 +40,35 @@ struct SQLiteDatabaseTests {
         }
     }
 
+    @Test("a read runs beside an open write transaction and sees only what was committed")
+    func readsBesideAWriteTransaction() async throws {
+        try await withSQLiteHarness { harness in
+            let merchant = try await harness.store.createMerchant(makeMerchant(clientID: "mch_reader"))
+            let (inside, insideContinuation) = AsyncStream.makeStream(of: Void.self)
+            let (release, releaseContinuation) = AsyncStream.makeStream(of: Void.self)
+            let writer = Task {
+                try await harness.database.transaction { session in
+                    try await session.run("UPDATE merchants SET name = ? WHERE uid = ?", "Changed", merchant.uid)
+                    insideContinuation.yield()
+                    for await _ in release { break }
+                }
+            }
+            for await _ in inside { break }
+            // Were reads queued behind the writer, this one would answer only once the watchdog let
+            // the transaction commit, and see the new name.
+            let watchdog = Task {
+                try await Task.sleep(for: .seconds(10))
+                releaseContinuation.yield()
+            }
+            let seen = try await harness.store.merchant(uid: merchant.uid)?.name
+            watchdog.cancel()
+            #expect(seen == merchant.name)
+            releaseContinuation.yield()
+            try await writer.value
+            #expect(try await harness.store.merchant(uid: merchant.uid)?.name == "Changed")
+        }
+    }
+
     @Test("the readiness probe answers on an open database")
     func ping() async throws {
         try await withSQLiteHarness { harness in
