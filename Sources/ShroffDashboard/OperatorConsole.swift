@@ -22,6 +22,8 @@ public struct OperatorConsole<Context: ConsoleRequestContext>: Sendable {
     let timestamps: TimestampFormat
     let sessions: ConsoleSessions
     let pages = ConsolePages<Context>(home: "/operator")
+    /// Settlement discrepancies, shown in their own section (`SettlementDiscrepancySection`).
+    public var settlements: (any SettlementStore)?
 
     public init(
         merchants: any MerchantStore, console: any ConsoleStore, activity: any ProviderActivityLog, checkToken: OperatorTokenCheck?,
@@ -129,6 +131,7 @@ public struct OperatorConsole<Context: ConsoleRequestContext>: Sendable {
             \(PageKit.table(headers: ["Merchant", "Pending", "Failed", "Oldest pending"], rows: backlogRows, empty: "Nothing pending or failed."))
             <h2>Refused provider notifications</h2>
             \(PageKit.table(headers: ["Received", "Provider", "Type", "Order id", "Why"], rows: refused, empty: "None refused."))
+            \(try await SettlementDiscrepancySection.html(settlements, timestamps: timestamps))
             <h2>Operator alerts and provider calls (this node)</h2>
             <p class="muted">Alerts: payment_conflict, refund_conflict, paid_after_expiry, paid_after_cancel, provider_integration_fault; counted since this node started.</p>
             \(metrics.isEmpty ? "<p class=\"muted\">None counted yet.</p>" : "<pre class=\"mono\">\(HTML.escape(metrics.joined(separator: "\n")))</pre>")

@@ -31,12 +31,13 @@ public func buildApplication(
         configuration: configuration, store: store, payments: payments, tokens: tokens, providers: providers,
         connection: connection, checkoutLinks: checkoutLinks, metrics: metrics
     ).build()
+    let settlements = SettlementAdministration.importer(configuration: configuration, store: store, logger: logger)
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "shroff"),
         services: BackgroundServices.make(
-            configuration: configuration, database: database, sandbox: connection.sandbox, payments: payments, metrics: metrics,
-            logger: logger
+            configuration: configuration, database: database, sandbox: connection.sandbox, payments: payments,
+            settlements: settlements, metrics: metrics, logger: logger
         ),
         onServerRunning: onServerRunning,
         logger: logger

@@ -6,11 +6,11 @@ import ShroffObservability
 import ShroffSandbox
 
 /// What runs beside the HTTP server: releasing the database and the sandbox at shutdown,
-/// reconciliation, and webhook delivery.
+/// reconciliation, webhook delivery and the settlement files' import.
 enum BackgroundServices {
     static func make(
         configuration: GatewayConfiguration, database: DatabaseConnection, sandbox: SandboxProvider?, payments: PaymentService,
-        metrics: GatewayMetrics, logger: Logger
+        settlements: any SettlementImporting, metrics: GatewayMetrics, logger: Logger
     ) -> [any Service] {
         [
             ResourceCloser(database: database, sandbox: sandbox, logger: logger),
@@ -28,6 +28,10 @@ enum BackgroundServices {
                     lease: .seconds(configuration.webhookTimeoutSeconds + 45)
                 ),
                 logger: logger.with(metadata: "component", "webhooks"), metrics: metrics
+            ),
+            SettlementImportService(
+                importer: settlements, interval: configuration.settlementImportInterval, metrics: metrics,
+                logger: logger.with(metadata: "component", "settlements")
             ),
         ]
     }

@@ -31,10 +31,12 @@ struct ConsoleRoutes {
             timestamps: configuration.timestamps, sandboxBaseURL: sandboxBaseURL
         ).register(on: router)
         let metrics = self.metrics
-        OperatorConsole<AppRequestContext>(
+        var operatorConsole = OperatorConsole<AppRequestContext>(
             merchants: store, console: store, activity: store, checkToken: configuration.operatorToken.map(Self.operatorTokenCheck),
             metricsText: { metrics.exposition() }, timestamps: configuration.timestamps
-        ).register(on: router)
+        )
+        operatorConsole.settlements = store
+        operatorConsole.register(on: router)
     }
 
     /// Compares the hashes of the presented and the configured token in constant time (equal

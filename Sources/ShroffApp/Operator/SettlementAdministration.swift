@@ -1,0 +1,54 @@
+import Foundation
+import Logging
+import ShroffConnectors
+import ShroffCore
+
+/// The operator's settlement command (`shroff settlements import`): takes the providers' files in
+/// from the settlement folder into the configured database, also while the server runs.
+public enum SettlementAdministration {
+    /// Imports the day folders of `date` (`YYYY-MM-DD`), or every day folder when nil.
+    public static func importFiles(date: String?, configuration: GatewayConfiguration, logger: Logger) async throws -> SettlementImportReport {
+        if let date, !isDay(date) { throw ConfigurationError(description: "--date: expected a day written YYYY-MM-DD") }
+        return try await DatabaseConnection.with(configuration: configuration, logger: logger) { database in
+            try await importer(configuration: configuration, store: database.store, logger: logger).importFiles(date: date)
+        }
+    }
+
+    /// The discrepancies recorded, newest first.
+    public static func discrepancies(configuration: GatewayConfiguration, logger: Logger, limit: Int = 1000) async throws -> [SettlementDiscrepancy] {
+        try await DatabaseConnection.with(configuration: configuration, logger: logger) { try await $0.store.settlementDiscrepancies(limit: limit) }
+    }
+
+    static func importer(configuration: GatewayConfiguration, store: any SettlementStore, logger: Logger) -> SettlementImporter {
+        SettlementImporter(
+            folder: configuration.settlementFolderPath, utcOffsetSeconds: configuration.settlementUTCOffsetSeconds, store: store,
+            logger: logger.with(metadata: "component", "settlements")
+        )
+    }
+
+    /// What the command prints: one JSON object.
+    public static func json(_ report: SettlementImportReport) throws -> String {
+        let object: [String: Any] = [
+            "files_taken": report.filesTaken, "files_refused": report.filesRefused, "days_applied": report.daysApplied,
+            "matched": report.matched,
+            "discrepancies": report.discrepancies.map { discrepancy in
+                [
+                    "kind": discrepancy.kind.rawValue, "provider": discrepancy.provider.rawValue,
+                    "transaction": discrepancy.transactionKind.rawValue, "reference": discrepancy.reference,
+                    "provider_transaction_id": discrepancy.providerTransactionID ?? "", "expected": discrepancy.expected ?? "",
+                    "reported": discrepancy.reported ?? "", "date": discrepancy.date, "file": discrepancy.file,
+                ]
+            },
+        ]
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func isDay(_ text: String) -> Bool {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard text.utf8.count == 10, parts.map(\.count) == [4, 2, 2],
+              parts.allSatisfy({ $0.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) } }),
+              let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]) else { return false }
+        return DateComponents(calendar: Calendar(identifier: .gregorian), year: year, month: month, day: day).isValidDate
+    }
+}

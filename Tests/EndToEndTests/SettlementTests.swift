@@ -1,0 +1,178 @@
+import Foundation
+import Logging
+import ShroffApp
+import ShroffConnectors
+import ShroffCore
+import ShroffSandbox
+import Testing
+
+/// Settlement reconciliation end to end (issue 19): a day of payments and refunds through the
+/// embedded sandbox (AMS and the WAP gateway), the sandbox's files of the day written into the
+/// gateway's settlement folder, taken in and matched; then each discrepancy the sandbox can inject,
+/// reported exactly once.
+@Suite("Settlement reconciliation end to end")
+struct SettlementTests {
+    /// A settlement zone whose noon is now, so that the test's payments never straddle a midnight.
+    let utcOffsetSeconds = (12 * 3600 - Int(Date().timeIntervalSince1970) % 86_400) / 60 * 60
+    let logger = Logger(label: "e2e-settlement")
+
+    func day(_ offsetDays: Int) -> (date: String, compact: String) {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(secondsFromGMT: utcOffsetSeconds)!
+        let parts = calendar.dateComponents([.year, .month, .day], from: Date().addingTimeInterval(Double(offsetDays) * 86_400))
+        let date = String(format: "%04d-%02d-%02d", parts.year!, parts.month!, parts.day!)
+        return (date, date.replacingOccurrences(of: "-", with: ""))
+    }
+
+    func run(_ body: (Running) async throws -> Void) async throws {
+        try await Running.with(.embedded, adjust: { [utcOffsetSeconds] configuration in
+            LifecycleTests.fast(&configuration)
+            configuration.settlementUTCOffsetSeconds = utcOffsetSeconds
+            configuration.settlementImportInterval = .seconds(3600)
+        }, body)
+    }
+
+    func sandbox(_ server: Running, _ path: String, _ body: String) async throws -> Running.Answer {
+        let answer = try await server.send(
+            .POST, "\(server.sandboxURL)/sandbox/v1/settlements/\(path)", headers: [("Content-Type", "application/json")], body: body
+        )
+        #expect(answer.status == 200, "sandbox \(path): \(answer.body)")
+        return answer
+    }
+
+    func importFiles(_ server: Running, date: String) async throws -> SettlementImportReport {
+        try await SettlementAdministration.importFiles(date: date, configuration: server.configuration, logger: logger)
+    }
+
+    static func paid(_ server: Running, token: String, _ body: String) async throws -> String {
+        let created = try await server.api("pa/payment_intents/create", token: token, body)
+        let orderID = try #require(created.data["order_id"] as? String, "\(created.body)")
+        _ = try await server.simulate(paymentRequestID: orderID, outcome: "success")
+        #expect(try await server.awaitFinal(orderID: orderID, token: token).data["status"] as? String == "SUCCEEDED")
+        return orderID
+    }
+
+    static func refunded(_ server: Running, token: String, orderID: String, amount: String) async throws -> String {
+        let answer = try await LifecycleTests.refund(server, token: token, orderID: orderID, amount: amount)
+        let refundID = try #require(answer.data["refund_id"] as? String, "\(answer.body)")
+        #expect(try await LifecycleTests.awaitRefund(server, token: token, refundID: refundID)["status"] as? String == "SUCCEEDED")
+        return refundID
+    }
+
+    /// The nets the sandbox's summaries state, per currency: AMS `settlementSummary` TOTAL rows and
+    /// WAP `settlebatch` rows, read with the gateway's own parsers.
+    func providerNets(_ server: Running, compact: String) throws -> [String: Int64] {
+        var nets: [String: Int64] = [:]
+        let folder = server.configuration.settlementFolderPath
+        for root in ["v1/settlements", "wap"] {
+            for owner in (try? FileManager.default.contentsOfDirectory(atPath: "\(folder)/\(root)")) ?? [] {
+                let dayFolder = "\(folder)/\(root)/\(owner)/\(compact)"
+                for name in try FileManager.default.contentsOfDirectory(atPath: dayFolder) {
+                    let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: "\(dayFolder)/\(name)")))
+                    let batches: [SettlementBatchTotals]
+                    switch SettlementFileName(name) {
+                    case .amsSettlementSummary: batches = try AMSSettlementReports.settlementSummary(bytes)
+                    case .wapSettlementBatches: batches = try WAPSettlementReports.settlementBatches(bytes)
+                    default: continue
+                    }
+                    for batch in batches { nets[batch.currency.code, default: 0] += batch.net.minorUnits }
+                }
+            }
+        }
+        return nets
+    }
+
+    func merchantNets(_ server: Running, date: String) async throws -> [String: Int64] {
+        let batches = try await DatabaseConnection.with(configuration: server.configuration, logger: logger) { database in
+            try await database.store.settlementBatches(merchantUID: server.credentials.uid, from: date, to: date, limit: 100, offset: 0)
+        }
+        return batches.reduce(into: [:]) { $0[$1.net.currency.code, default: 0] += $1.net.minorUnits }
+    }
+
+    @Test("a day through the sandbox matches; again changes nothing; each injected discrepancy is reported once; nets add up")
+    func dayMatchesThenDiscrepancies() async throws {
+        try await run { server in
+            let token = try await server.login()
+            let (date, compact) = day(0)
+            // AMS: two in-store HKD payments and a USD cashier payment settled in HKD; two refunds.
+            let first = try await Self.paid(server, token: token, seed001Request(amount: "10"))
+            let second = try await Self.paid(server, token: token, seed001Request(amount: "20.5"))
+            let cashier = try await Self.paid(server, token: token, seed000Request(amount: "3"))
+            _ = try await Self.refunded(server, token: token, orderID: first, amount: "4")
+            let fullRefund = try await Self.refunded(server, token: token, orderID: second, amount: "20.5")
+            // WAP: a mobile_web payment and a refund of it.
+            let mobile = try await MobileWebTests.paidIntent(server, token: token)
+            let mobileRefund = try await Self.refunded(server, token: token, orderID: mobile, amount: "1")
+
+            let generated = try await sandbox(server, "generate", #"{"date":"\#(date)"}"#)
+            #expect((generated.json["files"] as? [Any])?.isEmpty == false)
+            let report = try await importFiles(server, date: date)
+            #expect(report.filesRefused.isEmpty, "\(report.filesRefused)")
+            #expect(report.discrepancies.isEmpty, "\(report.discrepancies)")
+            #expect(report.matched == 7)
+            #expect(report.daysApplied == 2)
+            // The merchant's nets are the provider's to the minor unit (the only merchant of the day).
+            let provider = try providerNets(server, compact: compact)
+            #expect(!provider.isEmpty)
+            #expect(try await merchantNets(server, date: date) == provider)
+
+            // The same files again: nothing is taken in, nothing changes.
+            let again = try await importFiles(server, date: date)
+            #expect(again.filesTaken.isEmpty && again.daysApplied == 0 && again.discrepancies.isEmpty)
+
+            // Every discrepancy the sandbox can inject, then the day's files written again.
+            _ = try await sandbox(server, "discrepancies", """
+                {"discrepancies": [
+                  {"type": "omit", "reference": "\(cashier)"},
+                  {"type": "extra", "reference": "EXTRA-\(compact)", "provider": "ams", "date": "\(date)", "amount": {"currency": "HKD", "value": "777"}},
+                  {"type": "amount", "reference": "\(first)", "amount": {"value": "999"}},
+                  {"type": "refund_failed", "reference": "\(fullRefund)"},
+                  {"type": "refund_failed", "reference": "\(mobileRefund)"}
+                ]}
+                """)
+            _ = try await sandbox(server, "generate", #"{"date":"\#(date)"}"#)
+            let found = try await importFiles(server, date: date)
+            #expect(found.filesRefused.isEmpty, "\(found.filesRefused)")
+            #expect(Set(found.discrepancies.map { "\($0.provider.rawValue) \($0.kind.rawValue) \($0.reference)" }) == [
+                "ams missing_at_provider \(cashier)", "ams unknown_to_us EXTRA-\(compact)", "ams amount_mismatch \(first)",
+                "ams status_mismatch \(fullRefund)", "wap status_mismatch \(mobileRefund)",
+            ])
+            #expect(found.discrepancies.count == 5)
+            let mismatch = try #require(found.discrepancies.first { $0.kind == .amountMismatch })
+            #expect(mismatch.expected == "SUCCEEDED 10 HKD" && mismatch.reported == "SUCCEEDED 9.99 HKD")
+            // Written again, taken in again: each is still recorded once.
+            _ = try await sandbox(server, "discrepancies", #"{"discrepancies": []}"#)
+            _ = try await sandbox(server, "generate", #"{"date":"\#(date)"}"#)
+            let clean = try await importFiles(server, date: date)
+            #expect(clean.discrepancies.isEmpty)
+            let recorded = try await SettlementAdministration.discrepancies(configuration: server.configuration, logger: logger)
+            #expect(recorded.count == 5)
+            // The clean files once more: the merchant's nets are the provider's again.
+            #expect(try await merchantNets(server, date: date) == (try providerNets(server, compact: compact)))
+        }
+    }
+
+    @Test("a malformed file is refused whole with its line and field; the day's other files are taken; a bad --date is refused")
+    func malformedFileIsRefused() async throws {
+        try await run { server in
+            let (date, compact) = day(-1)
+            _ = try await sandbox(server, "generate", #"{"date":"\#(date)"}"#)
+            let folder = "\(server.configuration.settlementFolderPath)/v1/settlements/\(SandboxDefaults.clientID)/\(compact)"
+            let broken = """
+                customerId,transactionId,transactionRequestId,transactionType,paymentTime,transactionAmountValue,transactionCurrency
+                \(SandboxDefaults.clientID),2026X,C1,PAYMENT,2026-01-01T10:00:00+08:00,12.50,HKD
+                <END>
+
+                """
+            try broken.write(toFile: "\(folder)/transactionItems_\(compact)_001.csv", atomically: true, encoding: .utf8)
+            let report = try await importFiles(server, date: date)
+            #expect(report.filesRefused.count == 1)
+            let refusal = try #require(report.filesRefused.first)
+            #expect(refusal.contains("transactionItems_\(compact)_001.csv: line 2, transactionAmountValue"), "\(refusal)")
+            #expect(report.filesTaken.contains { $0.hasSuffix("transactionItems_\(compact)_000.csv") })
+            // Refused once: the same bytes are not looked at again.
+            #expect(try await importFiles(server, date: date).filesRefused.isEmpty)
+            await #expect(throws: ConfigurationError.self) { _ = try await importFiles(server, date: "2026-02-30") }
+        }
+    }
+}
