@@ -3889,7 +3889,7 @@ extension OpenAPIDocument {
           },
           "count": {
             "type": "integer",
-            "minimum": 0
+            "description": "The merchant's payments and refunds in the batch"
           },
           "gross_amount": {
             "type": "string",

@@ -1,12 +1,49 @@
 import ArgumentParser
 import Foundation
 import ShroffApp
+import ShroffClient
 
+/// `shroff settlements list`: the merchant's settlements through the API (the saved login);
 /// `shroff settlements import`: the operator's side (the configured database and settlement folder).
 struct Settlements: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "The providers' settlement files.", subcommands: [Import.self]
+        abstract: "Settlements: list yours (merchant), or take the providers' files in (operator).", subcommands: [List.self, Import.self]
     )
+
+    /// A payment's or refund's settlement, as `intents query` and `refunds query` show it.
+    static func fields(_ settlement: Settlement?) -> [(String, String?)] {
+        guard let settlement else { return [] }
+        let currency = settlement.settlementCurrency.map { " \($0)" } ?? ""
+        return [
+            ("provider_id", settlement.providerTransactionID), ("batch", settlement.batchID),
+            ("settled", settlement.settlementAmount.map { $0 + currency }), ("fee", settlement.fee.map { $0 + currency }),
+            ("net", settlement.netAmount.map { $0 + currency }),
+        ]
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List your settlements per batch and day: count, gross, fees, net.")
+        @Option(name: .customLong("from"), help: "First day, YYYY-MM-DD.") var dateFrom: String?
+        @Option(name: .customLong("to"), help: "Last day, YYYY-MM-DD.") var dateTo: String?
+        @Option var cursor: String?
+        @Option var limit = 20
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let client = try Profile.load().client
+            let page = try await shroff.run {
+                try await client.settlements(SettlementFilter(dateFrom: dateFrom, dateTo: dateTo, cursor: cursor, limit: limit))
+            }
+            if output.json {
+                try output.print(page, fields: [])
+                return
+            }
+            for batch in page.batches {
+                print("\(batch.settlementDate)  \(batch.provider)  \(batch.batchID)  \(batch.count) lines  gross \(batch.grossAmount)  fees \(batch.feeAmount)  net \(batch.netAmount) \(batch.currency)")
+            }
+            if let next = page.nextCursor { print(Terminal.dim("more: --cursor \(next)")) }
+        }
+    }
 
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -89,6 +89,49 @@ struct SettlementTests {
         return batches.reduce(into: [:]) { $0[$1.net.currency.code, default: 0] += $1.net.minorUnits }
     }
 
+    /// `pa/settlements/list` and the settlement on intent and refund queries, as the document says.
+    func checkAPI(_ server: Running, token: String, date: String, payment: String, refund: String) async throws {
+        let validator = try WebhookSchemaTests.committedValidator()
+        func schema(_ name: String) -> JSONValue { .object(["$ref": .string("#/components/schemas/\(name)")]) }
+        func json(_ answer: Running.Answer) throws -> JSONValue {
+            guard case .object(let envelope) = try JSONDecoder().decode(JSONValue.self, from: Data(answer.body.utf8)), let data = envelope["data"] else {
+                throw SchemaProblem(text: answer.body)
+            }
+            return data
+        }
+        let listed = try await server.api("pa/settlements/list", token: token, #"{"date_from":"\#(date)","date_to":"\#(date)","limit":1}"#)
+        #expect(listed.code == 0, "\(listed.body)")
+        // The validator reads no `items`: each batch against its schema.
+        guard case .object(let page) = try json(listed), case .array(let items)? = page["batches"] else { throw SchemaProblem(text: listed.body) }
+        let listedProblems = items.flatMap { validator.errors(in: $0, against: schema("SettlementBatch")) }
+        #expect(listedProblems.isEmpty, "\(listedProblems)")
+        let batches = try #require(listed.data["batches"] as? [[String: Any]])
+        #expect(batches.count == 1 && listed.data["has_more"] as? Bool == true)
+        let cursor = try #require(listed.data["next_cursor"] as? String)
+        let rest = try await server.api("pa/settlements/list", token: token, #"{"date_from":"\#(date)","cursor":"\#(cursor)"}"#)
+        #expect((rest.data["batches"] as? [Any])?.isEmpty == false && rest.data["has_more"] as? Bool == false)
+        let bad = try await server.api("pa/settlements/list", token: token, #"{"date_from":"03/12/2026"}"#)
+        #expect(bad.code == 40001 && bad.message.contains("date_from"), "\(bad.body)")
+
+        let intent = try await server.api("pa/payment_intents/query", token: token, #"{"order_id":"\#(payment)"}"#)
+        let intentProblems = validator.errors(in: try json(intent), against: schema("Intent"))
+        #expect(intentProblems.isEmpty, "\(intentProblems)")
+        let settlement = try #require(intent.data["settlement"] as? [String: Any], "\(intent.body)")
+        // 10 HKD at 1.8 %: 0.18 taken, 9.82 paid out.
+        #expect(settlement["settlement_amount"] as? String == "10" && settlement["fee"] as? String == "0.18")
+        #expect(settlement["net_amount"] as? String == "9.82" && settlement["settlement_currency"] as? String == "HKD")
+        #expect(settlement["batch_id"] as? String != nil && settlement["provider_transaction_id"] as? String != nil)
+        let refunded = try await server.api("pa/refunds/query", token: token, #"{"refund_id":"\#(refund)"}"#)
+        let refundedProblems = validator.errors(in: try json(refunded), against: schema("Refund"))
+        #expect(refundedProblems.isEmpty, "\(refundedProblems)")
+        let returned = try #require(refunded.data["settlement"] as? [String: Any], "\(refunded.body)")
+        #expect(returned["settlement_amount"] as? String == "-20.5" && returned["fee"] as? String == "-0.37")
+    }
+
+    struct SchemaProblem: Error {
+        let text: String
+    }
+
     @Test("a day through the sandbox matches; again changes nothing; each injected discrepancy is reported once; nets add up")
     func dayMatchesThenDiscrepancies() async throws {
         try await run { server in
@@ -115,6 +158,8 @@ struct SettlementTests {
             let provider = try providerNets(server, compact: compact)
             #expect(!provider.isEmpty)
             #expect(try await merchantNets(server, date: date) == provider)
+
+            try await checkAPI(server, token: token, date: date, payment: first, refund: fullRefund)
 
             // The same files again: nothing is taken in, nothing changes.
             let again = try await importFiles(server, date: date)
