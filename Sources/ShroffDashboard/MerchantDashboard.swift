@@ -26,6 +26,8 @@ public struct MerchantDashboard<Context: ConsoleRequestContext>: Sendable {
     let sandbox: SandboxSimulator?
     let sessions: ConsoleSessions
     let pages = ConsolePages<Context>(home: "/dashboard")
+    /// The settlements page and a payment's settlement (`SettlementsPage.swift`).
+    public var settlements: (any SettlementStore)?
 
     public init(
         merchants: any MerchantStore, intents: any PaymentIntentStore, webhooks: any WebhookStore, console: any ConsoleStore,
@@ -60,11 +62,12 @@ public struct MerchantDashboard<Context: ConsoleRequestContext>: Sendable {
         router.post("/dashboard/webhooks/resend", use: pages.guarded(resendWebhook))
         router.post("/dashboard/webhooks/settings", use: pages.guarded(updateSettings))
         router.post("/dashboard/webhooks/rotate", use: pages.guarded(rotateSecret))
+        router.get("/dashboard/settlements", use: pages.guarded(settlementList))
     }
 
     static var navigation: [PageKit.NavItem] {
         [.init(label: "Overview", path: "/dashboard"), .init(label: "Payments", path: "/dashboard/payments"),
-         .init(label: "Webhooks", path: "/dashboard/webhooks")]
+         .init(label: "Webhooks", path: "/dashboard/webhooks"), .init(label: "Settlements", path: "/dashboard/settlements")]
     }
 
     /// A page of a signed-in merchant.

@@ -29,6 +29,7 @@ struct SettlementTests {
             LifecycleTests.fast(&configuration)
             configuration.settlementUTCOffsetSeconds = utcOffsetSeconds
             configuration.settlementImportInterval = .seconds(3600)
+            configuration.operatorToken = DashboardTests.operatorToken
         }, body)
     }
 
@@ -128,6 +129,28 @@ struct SettlementTests {
         #expect(returned["settlement_amount"] as? String == "-20.5" && returned["fee"] as? String == "-0.37")
     }
 
+    /// The merchant's settlements page and a payment's settlement; the operator console's discrepancies.
+    func checkConsoles(_ server: Running, payment: String, discrepancies: [SettlementDiscrepancy]) async throws {
+        try await ConsoleBrowser.with(server.gatewayURL) { merchant in
+            _ = try await merchant.signIn(server.credentials)
+            let list = try await merchant.get("/dashboard/settlements")
+            #expect(list.status == 200)
+            #expect(list.body.contains("HKD") && list.body.contains("ams") && list.body.contains("wap"), "\(list.body)")
+            let refused = try await merchant.get("/dashboard/settlements?date_from=yesterday")
+            #expect(refused.body.contains("date_from: must be a day written YYYY-MM-DD"))
+            let page = try await merchant.get("/dashboard/payments/\(payment)")
+            #expect(page.body.contains("id=\"settlement\"") && page.body.contains("<dt>Fee</dt>"), "\(page.body)")
+        }
+        try await ConsoleBrowser.with(server.gatewayURL) { op in
+            #expect(try await op.post("/operator/sign-in", [("operator_token", DashboardTests.operatorToken)]).status == 303)
+            let home = try await op.get("/operator")
+            #expect(home.body.contains("Settlement discrepancies"))
+            for discrepancy in discrepancies {
+                #expect(home.body.contains(discrepancy.reference) && home.body.contains(discrepancy.kind.rawValue))
+            }
+        }
+    }
+
     struct SchemaProblem: Error {
         let text: String
     }
@@ -192,6 +215,7 @@ struct SettlementTests {
             #expect(clean.discrepancies.isEmpty)
             let recorded = try await SettlementAdministration.discrepancies(configuration: server.configuration, logger: logger)
             #expect(recorded.count == 5)
+            try await checkConsoles(server, payment: first, discrepancies: recorded)
             // The clean files once more: the merchant's nets are the provider's again.
             #expect(try await merchantNets(server, date: date) == (try providerNets(server, compact: compact)))
         }

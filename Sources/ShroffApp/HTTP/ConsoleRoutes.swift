@@ -23,13 +23,15 @@ struct ConsoleRoutes {
 
     func register(on router: Router<AppRequestContext>) {
         let signIn = self.signIn
-        MerchantDashboard<AppRequestContext>(
+        var dashboard = MerchantDashboard<AppRequestContext>(
             merchants: store, intents: store, webhooks: store, console: store, activity: store, payments: payments,
             checkCredentials: { clientID, apiKey, address, field, logger in
                 try await signIn.verify(clientID: clientID, apiKey: apiKey, address: address, apiKeyField: field, logger: logger)
             },
             timestamps: configuration.timestamps, sandboxBaseURL: sandboxBaseURL
-        ).register(on: router)
+        )
+        dashboard.settlements = store
+        dashboard.register(on: router)
         let metrics = self.metrics
         var operatorConsole = OperatorConsole<AppRequestContext>(
             merchants: store, console: store, activity: store, checkToken: configuration.operatorToken.map(Self.operatorTokenCheck),

@@ -45,7 +45,7 @@ struct SettlementAPI: Sendable {
     /// An optional `YYYY-MM-DD`.
     static func day(_ fields: FieldReader, _ name: String) throws -> String? {
         guard let text = try fields.optionalString(name, maxLength: 10) else { return nil }
-        guard SettlementAdministration.isDay(text) else { throw GatewayError.invalidParameter(name, "must be a day written YYYY-MM-DD") }
+        guard SettlementDate.isValid(text) else { throw GatewayError.invalidParameter(name, "must be a day written YYYY-MM-DD") }
         return text
     }
 }

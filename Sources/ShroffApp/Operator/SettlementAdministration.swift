@@ -8,7 +8,7 @@ import ShroffCore
 public enum SettlementAdministration {
     /// Imports the day folders of `date` (`YYYY-MM-DD`), or every day folder when nil.
     public static func importFiles(date: String?, configuration: GatewayConfiguration, logger: Logger) async throws -> SettlementImportReport {
-        if let date, !isDay(date) { throw ConfigurationError(description: "--date: expected a day written YYYY-MM-DD") }
+        if let date, !SettlementDate.isValid(date) { throw ConfigurationError(description: "--date: expected a day written YYYY-MM-DD") }
         return try await DatabaseConnection.with(configuration: configuration, logger: logger) { database in
             try await importer(configuration: configuration, store: database.store, logger: logger).importFiles(date: date)
         }
@@ -42,13 +42,5 @@ public enum SettlementAdministration {
         ]
         let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
         return String(decoding: data, as: UTF8.self)
-    }
-
-    static func isDay(_ text: String) -> Bool {
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard text.utf8.count == 10, parts.map(\.count) == [4, 2, 2],
-              parts.allSatisfy({ $0.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) } }),
-              let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]) else { return false }
-        return DateComponents(calendar: Calendar(identifier: .gregorian), year: year, month: month, day: day).isValidDate
     }
 }

@@ -141,3 +141,15 @@ public enum SettlementMatching {
         }
     }
 }
+
+/// A settlement day as the API, the command line and the consoles take it.
+public enum SettlementDate {
+    /// Whether `text` is a real day written `YYYY-MM-DD`.
+    public static func isValid(_ text: String) -> Bool {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard text.utf8.count == 10, parts.map(\.count) == [4, 2, 2],
+              parts.allSatisfy({ $0.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) } }),
+              let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]) else { return false }
+        return DateComponents(calendar: Calendar(identifier: .gregorian), year: year, month: month, day: day).isValidDate
+    }
+}
