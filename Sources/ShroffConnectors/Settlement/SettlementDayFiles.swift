@@ -19,36 +19,25 @@ struct SettlementDayFiles {
     static func ams(_ files: [SettlementImporter.LoadedFile]) -> SettlementDayFiles {
         var day = SettlementDayFiles()
         var list: [SettlementLine] = []
-        for file in files {
-            guard case .amsTransactionItems = file.name else { continue }
-            day.transactionFiles.append(file.path)
-            do {
-                let lines = try AMSSettlementReports.transactionItems(file.bytes)
-                list += lines
-                day.note(lines, from: file.path)
-            } catch {
-                day.refused[file.path] = error.description
-            }
-        }
-        day.transactions = day.transactionFiles.isEmpty || !day.refused.isEmpty ? nil : list
         var totals: [String: [SettlementBatchTotals]] = [:]
-        for file in files {
-            guard case .amsSettlementSummary = file.name else { continue }
-            do {
-                for batch in try AMSSettlementReports.settlementSummary(file.bytes) { totals[batch.batchID, default: []].append(batch) }
-            } catch {
-                day.refused[file.path] = error.description
-            }
-        }
         var items: [String: [(path: String, lines: [SettlementLine])]] = [:]
         for file in files {
-            guard case .amsSettlementItems(_, let batchID, _) = file.name else { continue }
-            do {
-                items[batchID, default: []].append((file.path, try AMSSettlementReports.settlementItems(file.bytes)))
-            } catch {
-                day.refused[file.path] = error.description
+            switch file.name {
+            case .amsTransactionItems:
+                day.transactionFiles.append(file.path)
+                if let lines = day.read(file, AMSSettlementReports.transactionItems) {
+                    list += lines
+                    day.note(lines, from: file.path)
+                }
+            case .amsSettlementSummary:
+                for batch in day.read(file, AMSSettlementReports.settlementSummary) ?? [] { totals[batch.batchID, default: []].append(batch) }
+            case .amsSettlementItems(_, let batchID, _):
+                if let lines = day.read(file, AMSSettlementReports.settlementItems) { items[batchID, default: []].append((file.path, lines)) }
+            default:
+                continue
             }
         }
+        day.transactions = day.transactionFiles.isEmpty || day.transactionFiles.contains(where: { day.refused[$0] != nil }) ? nil : list
         for (batchID, parts) in items.sorted(by: { $0.key < $1.key }) {
             day.settle(parts, against: totals[batchID] ?? [], batchID: batchID, summaryName: "settlementSummary")
         }
@@ -63,26 +52,16 @@ struct SettlementDayFiles {
         for file in files {
             guard case .wapSettlementBatches = file.name else { continue }
             day.transactionFiles.append(file.path)
-            do {
-                batches = (batches ?? []) + (try WAPSettlementReports.settlementBatches(file.bytes))
-            } catch {
-                day.refused[file.path] = error.description
-            }
+            if let read = day.read(file, WAPSettlementReports.settlementBatches) { batches = (batches ?? []) + read }
         }
         let listed = day.refused.isEmpty ? batches : nil
         var verified: Set<String> = []
         for file in files {
-            guard case .wapSettlementDetails(_, _, let batchID) = file.name else { continue }
-            let lines: [SettlementLine]
-            do {
-                lines = try WAPSettlementReports.settlementDetails(file.bytes, batchID: batchID)
-            } catch {
-                day.refused[file.path] = error.description
-                continue
-            }
+            guard case .wapSettlementDetails(_, _, let batchID) = file.name,
+                  let lines = day.read(file, { bytes throws(SettlementFileError) in try WAPSettlementReports.settlementDetails(bytes, batchID: batchID) })
+            else { continue }
             if day.settle([(file.path, lines)], against: (listed ?? []).filter { $0.batchID == batchID }, batchID: batchID, summaryName: "settlebatch") {
                 verified.insert(batchID)
-                day.note(lines, from: file.path)
                 day.transactions = (day.transactions ?? []) + lines
             }
         }
@@ -92,6 +71,16 @@ struct SettlementDayFiles {
             day.transactions = nil
         }
         return day
+    }
+
+    /// The file parsed by `parse`, or nil with the file refused for the reason.
+    mutating func read<T>(_ file: SettlementImporter.LoadedFile, _ parse: ([UInt8]) throws(SettlementFileError) -> T) -> T? {
+        do {
+            return try parse(file.bytes)
+        } catch {
+            refused[file.path] = error.description
+            return nil
+        }
     }
 
     /// Takes a batch's lines as settled when its totals are stated and they add up; else refuses

@@ -115,8 +115,11 @@ public struct SettlementImporter: SettlementImporting {
         for entry in Self.entries(of: folder + "/" + day.path) {
             guard let name = SettlementFileName(entry) else { continue }
             let path = day.path + "/" + entry
-            guard let data = FileManager.default.contents(atPath: folder + "/" + path) else { continue }
-            let bytes = [UInt8](data)
+            // At most one byte beyond the parsers' bound: a larger file is refused without being read whole.
+            guard let handle = FileHandle(forReadingAtPath: folder + "/" + path) else { continue }
+            let data = (try? handle.read(upToCount: SettlementTable.maxFileBytes + 1)) ?? nil
+            try? handle.close()
+            let bytes = [UInt8](data ?? Data())
             let hash = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
             files.append(LoadedFile(path: path, name: name, bytes: bytes, sha256: hash))
         }
