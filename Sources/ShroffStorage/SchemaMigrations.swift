@@ -13,6 +13,8 @@ public struct Migration: Sendable {
 /// lists the versions a database has.
 public enum SchemaMigrations {
     public static var latestVersion: Int { all.map(\.version).max() ?? 0 }
+    /// The versions listed, in order (a branch may list a later one before an earlier one is merged).
+    public static var versions: [Int] { all.map(\.version) }
 
     /// Applies, in order, each migration the database does not list yet, each in a transaction of
     /// its own run by `transaction`, and logs each one applied.
