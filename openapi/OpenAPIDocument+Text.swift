@@ -30,6 +30,9 @@ extension OpenAPIDocument {
       "name": "Refunds"
     },
     {
+      "name": "Settlements"
+    },
+    {
       "name": "Webhooks"
     },
     {
@@ -1371,6 +1374,209 @@ extension OpenAPIDocument {
                         "code": {
                           "enum": [
                             40400
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                }
+              }
+            }
+          },
+          "429": {
+            "description": "Too many requests",
+            "headers": {
+              "x-request-id": {
+                "$ref": "#/components/headers/RequestID"
+              },
+              "Retry-After": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/ErrorEnvelope"
+                    },
+                    {
+                      "type": "object",
+                      "properties": {
+                        "code": {
+                          "const": 42900
+                        }
+                      }
+                    }
+                  ]
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "A bug; quote the rid",
+            "headers": {
+              "x-request-id": {
+                "$ref": "#/components/headers/RequestID"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/ErrorEnvelope"
+                    },
+                    {
+                      "type": "object",
+                      "properties": {
+                        "code": {
+                          "enum": [
+                            50000
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/mch-api/v1/pa/settlements/list": {
+      "post": {
+        "operationId": "listSettlements",
+        "summary": "List settlements",
+        "description": "The merchant's parts of the providers' settlement batches, per batch and day: count, gross, fees, net and currency; newest day first; filter by day; paged with cursor.",
+        "tags": [
+          "Settlements"
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "properties": {
+                  "date_from": {
+                    "type": [
+                      "string",
+                      "null"
+                    ],
+                    "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+                    "description": "YYYY-MM-DD, inclusive"
+                  },
+                  "date_to": {
+                    "type": [
+                      "string",
+                      "null"
+                    ],
+                    "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+                    "description": "YYYY-MM-DD, inclusive"
+                  },
+                  "limit": {
+                    "type": [
+                      "integer",
+                      "null"
+                    ],
+                    "minimum": 1,
+                    "maximum": 100
+                  },
+                  "cursor": {
+                    "type": [
+                      "string",
+                      "null"
+                    ],
+                    "maxLength": 12
+                  }
+                }
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "Success",
+            "headers": {
+              "x-request-id": {
+                "$ref": "#/components/headers/RequestID"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Envelope"
+                    },
+                    {
+                      "type": "object",
+                      "required": [
+                        "data"
+                      ],
+                      "properties": {
+                        "data": {
+                          "$ref": "#/components/schemas/SettlementPage"
+                        }
+                      }
+                    }
+                  ]
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Invalid request (40000) or parameter (40001); the message names the field",
+            "headers": {
+              "x-request-id": {
+                "$ref": "#/components/headers/RequestID"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/ErrorEnvelope"
+                    },
+                    {
+                      "type": "object",
+                      "properties": {
+                        "code": {
+                          "enum": [
+                            40000,
+                            40001
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Missing, malformed, unknown or expired token; wrong credentials",
+            "headers": {
+              "x-request-id": {
+                "$ref": "#/components/headers/RequestID"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/ErrorEnvelope"
+                    },
+                    {
+                      "type": "object",
+                      "properties": {
+                        "code": {
+                          "enum": [
+                            40100
                           ]
                         }
                       }
@@ -3011,6 +3217,9 @@ extension OpenAPIDocument {
           "paid_after_cancel": {
             "type": "boolean",
             "description": "Set when the shopper paid although the intent was already CANCELLED (or expired): the intent stays CANCELLED and the gateway refunds the payment in full automatically (merchant_refund_id `auto:<order_id>`, webhooks refund_success / refund_failed)"
+          },
+          "settlement": {
+            "$ref": "#/components/schemas/Settlement"
           }
         }
       },
@@ -3115,6 +3324,9 @@ extension OpenAPIDocument {
           },
           "failure_code": {
             "type": "string"
+          },
+          "settlement": {
+            "$ref": "#/components/schemas/Settlement"
           }
         }
       },
@@ -3594,6 +3806,124 @@ extension OpenAPIDocument {
           },
           "data": {
             "$ref": "#/components/schemas/RefundEventData"
+          }
+        }
+      },
+      "Settlement": {
+        "type": "object",
+        "description": "What the provider's settlement files said of the payment or refund: its id at the provider and, once settled, its batch and amounts in the settlement currency.",
+        "required": [
+          "provider_transaction_id",
+          "settlement_date"
+        ],
+        "properties": {
+          "provider_transaction_id": {
+            "type": "string"
+          },
+          "batch_id": {
+            "type": "string"
+          },
+          "settlement_amount": {
+            "type": "string",
+            "description": "Gross settled amount in settlement_currency; a refund's negative"
+          },
+          "fee": {
+            "type": "string",
+            "description": "The provider's fee in settlement_currency; a refund's returned fee negative"
+          },
+          "net_amount": {
+            "type": "string",
+            "description": "settlement_amount - fee"
+          },
+          "settlement_currency": {
+            "type": "string",
+            "pattern": "^[A-Z]{3}$",
+            "description": "ISO 4217 code",
+            "examples": [
+              "HKD"
+            ]
+          },
+          "settlement_date": {
+            "type": "string",
+            "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+            "description": "YYYY-MM-DD, the settlement day (the provider's zone)"
+          }
+        }
+      },
+      "SettlementBatch": {
+        "type": "object",
+        "description": "The merchant's part of one provider settlement batch: its payments and refunds in it.",
+        "required": [
+          "batch_id",
+          "provider",
+          "settlement_date",
+          "currency",
+          "count",
+          "gross_amount",
+          "fee_amount",
+          "net_amount"
+        ],
+        "properties": {
+          "batch_id": {
+            "type": "string"
+          },
+          "provider": {
+            "enum": [
+              "ams",
+              "wap"
+            ],
+            "description": "ams: Alipay+; wap: the AlipayHK WAP gateway (mobile_web)"
+          },
+          "settlement_date": {
+            "type": "string",
+            "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+            "description": "YYYY-MM-DD, the settlement day (the provider's zone)"
+          },
+          "currency": {
+            "type": "string",
+            "pattern": "^[A-Z]{3}$",
+            "description": "ISO 4217 code",
+            "examples": [
+              "HKD"
+            ]
+          },
+          "count": {
+            "type": "integer",
+            "description": "The merchant's payments and refunds in the batch"
+          },
+          "gross_amount": {
+            "type": "string",
+            "description": "Decimal string in major units, signed as it moves the merchant's balance (a refund's negative)"
+          },
+          "fee_amount": {
+            "type": "string",
+            "description": "Decimal string in major units, signed as it moves the merchant's balance (a refund's negative)"
+          },
+          "net_amount": {
+            "type": "string",
+            "description": "gross_amount - fee_amount"
+          }
+        }
+      },
+      "SettlementPage": {
+        "type": "object",
+        "required": [
+          "batches",
+          "has_more"
+        ],
+        "properties": {
+          "batches": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/SettlementBatch"
+            }
+          },
+          "has_more": {
+            "type": "boolean"
+          },
+          "next_cursor": {
+            "type": "string",
+            "description": "Pass as cursor for the next page; set when has_more"
           }
         }
       }

@@ -22,11 +22,13 @@ public struct PaymentIntent: Sendable, Equatable, Codable {
     public let paidAfterExpiry: Bool?
     /// true when money landed after the intent was cancelled: it is refunded automatically.
     public let paidAfterCancel: Bool?
+    /// Once the provider's settlement files named the payment: its provider id, fee and settlement.
+    public let settlement: Settlement?
 
     public init(
         orderID: String, merchantOrderID: String, amount: String, currency: String, status: String, createTime: String,
         expiresAt: String, nextAction: NextAction?, payTime: String?, refundedAmount: String, paymentMethod: String?,
-        settleCurrency: String?, failureCode: String?, paidAfterExpiry: Bool?, paidAfterCancel: Bool?
+        settleCurrency: String?, failureCode: String?, paidAfterExpiry: Bool?, paidAfterCancel: Bool?, settlement: Settlement? = nil
     ) {
         self.orderID = orderID
         self.merchantOrderID = merchantOrderID
@@ -43,10 +45,11 @@ public struct PaymentIntent: Sendable, Equatable, Codable {
         self.failureCode = failureCode
         self.paidAfterExpiry = paidAfterExpiry
         self.paidAfterCancel = paidAfterCancel
+        self.settlement = settlement
     }
 
     enum CodingKeys: String, CodingKey {
-        case amount, currency, status
+        case amount, currency, status, settlement
         case orderID = "order_id"
         case merchantOrderID = "merchant_order_id"
         case createTime = "create_time"

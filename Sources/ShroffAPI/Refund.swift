@@ -11,10 +11,12 @@ public struct Refund: Sendable, Equatable, Codable {
     public let finishTime: String?
     public let reason: String?
     public let failureCode: String?
+    /// Once the provider's settlement files named the refund: its provider id, returned fee and settlement.
+    public let settlement: Settlement?
 
     public init(
         refundID: String, merchantRefundID: String, orderID: String, amount: String, currency: String, status: String,
-        createTime: String, finishTime: String?, reason: String?, failureCode: String?
+        createTime: String, finishTime: String?, reason: String?, failureCode: String?, settlement: Settlement? = nil
     ) {
         self.refundID = refundID
         self.merchantRefundID = merchantRefundID
@@ -26,10 +28,11 @@ public struct Refund: Sendable, Equatable, Codable {
         self.finishTime = finishTime
         self.reason = reason
         self.failureCode = failureCode
+        self.settlement = settlement
     }
 
     enum CodingKeys: String, CodingKey {
-        case amount, currency, status, reason
+        case amount, currency, status, reason, settlement
         case refundID = "refund_id"
         case merchantRefundID = "merchant_refund_id"
         case orderID = "order_id"

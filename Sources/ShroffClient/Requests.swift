@@ -114,3 +114,27 @@ public struct WebhookDeliveryFilter: Sendable, Equatable {
         return body
     }
 }
+
+/// What `pa/settlements/list` is asked for: days (`YYYY-MM-DD`, inclusive) and a page.
+public struct SettlementFilter: Sendable, Equatable {
+    public var dateFrom: String?
+    public var dateTo: String?
+    public var cursor: String?
+    public var limit: Int?
+
+    public init(dateFrom: String? = nil, dateTo: String? = nil, cursor: String? = nil, limit: Int? = nil) {
+        self.dateFrom = dateFrom
+        self.dateTo = dateTo
+        self.cursor = cursor
+        self.limit = limit
+    }
+
+    var json: [String: Any] {
+        var body: [String: Any] = [:]
+        body["date_from"] = dateFrom
+        body["date_to"] = dateTo
+        body["cursor"] = cursor
+        body["limit"] = limit
+        return body
+    }
+}

@@ -94,6 +94,13 @@ public actor ShroffClient {
         try await call("webhooks/deliveries/resend", ["webhook_id": id])
     }
 
+    // MARK: Settlements
+
+    /// The merchant's parts of the providers' settlement batches, newest day first.
+    public func settlements(_ filter: SettlementFilter = SettlementFilter()) async throws(ShroffError) -> SettlementPage {
+        try await call("pa/settlements/list", filter.json)
+    }
+
     // MARK: Transport
 
     static func lookup(_ orderID: String?, _ merchantOrderID: String?) -> [String: Any] {

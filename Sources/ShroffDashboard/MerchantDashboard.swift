@@ -27,6 +27,8 @@ public struct MerchantDashboard<Context: ConsoleRequestContext>: Sendable {
     let sandbox: SandboxSimulator?
     let sessions: ConsoleSessions
     let pages = ConsolePages<Context>(home: "/dashboard")
+    /// The settlements page and a payment's settlement (`SettlementsPage.swift`).
+    public var settlements: (any SettlementStore)?
 
     public init(
         merchants: any MerchantStore, intents: any PaymentIntentStore, webhooks: any WebhookStore, console: any ConsoleStore,
@@ -64,11 +66,13 @@ public struct MerchantDashboard<Context: ConsoleRequestContext>: Sendable {
         router.post("/dashboard/webhooks/rotate", use: pages.guarded(rotateSecret))
         router.get("/dashboard/requests", use: pages.guarded(requestList))
         router.get("/dashboard/requests/:id", use: pages.guarded(requestPage))
+        router.get("/dashboard/settlements", use: pages.guarded(settlementList))
     }
 
     static var navigation: [PageKit.NavItem] {
         [.init(label: "Overview", path: "/dashboard"), .init(label: "Payments", path: "/dashboard/payments"),
-         .init(label: "Webhooks", path: "/dashboard/webhooks"), .init(label: "Requests", path: "/dashboard/requests")]
+         .init(label: "Webhooks", path: "/dashboard/webhooks"), .init(label: "Settlements", path: "/dashboard/settlements"),
+         .init(label: "Requests", path: "/dashboard/requests")]
     }
 
     /// A page of a signed-in merchant.

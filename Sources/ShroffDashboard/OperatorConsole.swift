@@ -28,6 +28,8 @@ public struct OperatorConsole<Context: ConsoleRequestContext>: Sendable {
     let timestamps: TimestampFormat
     let sessions: ConsoleSessions
     let pages = ConsolePages<Context>(home: "/operator")
+    /// Settlement discrepancies, shown in their own section (`SettlementDiscrepancySection`).
+    public var settlements: (any SettlementStore)?
 
     public init(
         merchants: any MerchantStore, console: any ConsoleStore, activity: any ProviderActivityLog, intents: any PaymentIntentStore,
@@ -146,6 +148,7 @@ public struct OperatorConsole<Context: ConsoleRequestContext>: Sendable {
             \(try await nodesSection())
             <h2>Refused provider notifications</h2>
             \(PageKit.table(headers: ["Received", "Provider", "Type", "Order id", "Why"], rows: refused, empty: "None refused."))
+            \(try await SettlementDiscrepancySection.html(settlements, timestamps: timestamps))
             <h2>Alert and provider call counters (this node)</h2>
             <p class="muted">Counted since this node started, as its metrics export them.</p>
             \(metrics.isEmpty ? "<p class=\"muted\">None counted yet.</p>" : "<pre class=\"mono\">\(HTML.escape(metrics.joined(separator: "\n")))</pre>")

@@ -22,6 +22,7 @@ extension MerchantDashboard {
             \(notice(request))
             <p><span class="status">\(HTML.escape(intent.status.rawValue))</span> · \(HTML.escape(PageKit.money(intent.amount)))</p>
             \(details(intent))
+            \(try await settlementDetails(intent))
             \(qrFigure(intent))
             <h2>Actions</h2>
             \(actions(intent, refunds: refunds, csrf: csrf, path: path))

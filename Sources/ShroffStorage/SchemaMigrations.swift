@@ -13,6 +13,8 @@ public struct Migration: Sendable {
 /// lists the versions a database has.
 public enum SchemaMigrations {
     public static var latestVersion: Int { all.map(\.version).max() ?? 0 }
+    /// The versions listed, in order (a branch may list a later one before an earlier one is merged).
+    public static var versions: [Int] { all.map(\.version) }
 
     /// Applies, in order, each migration the database does not list yet, each in a transaction of
     /// its own run by `transaction`, and logs each one applied.
@@ -258,6 +260,75 @@ public enum SchemaMigrations {
             )
             """,
             "CREATE INDEX node_health_updated ON node_health (updated_at)",
+        ] },
+        // Settlement reconciliation (issue 19): each version of a provider's daily file taken in
+        // (path and hash: the same file twice changes nothing, a re-issued one is a new version),
+        // what the files said of each payment and refund, the merchants' parts of the settlement
+        // batches, and each discrepancy once per kind, provider, transaction and day.
+        Migration(version: 9, name: "settlement files, details, batches and discrepancies") { d in [
+            """
+            CREATE TABLE settlement_files (
+                path TEXT NOT NULL,
+                sha256 TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                settlement_date TEXT NOT NULL,
+                imported_at \(d.integer) NOT NULL,
+                error TEXT,
+                PRIMARY KEY (path, sha256)
+            )
+            """,
+            "CREATE INDEX settlement_files_imported ON settlement_files (imported_at)",
+            """
+            CREATE TABLE settlement_details (
+                kind TEXT NOT NULL,
+                reference TEXT NOT NULL,
+                provider TEXT NOT NULL,
+                merchant_uid \(d.integer) NOT NULL,
+                provider_transaction_id TEXT NOT NULL,
+                batch_id TEXT,
+                gross_minor \(d.integer),
+                fee_minor \(d.integer),
+                net_minor \(d.integer),
+                settlement_currency TEXT,
+                settlement_date TEXT NOT NULL,
+                file TEXT NOT NULL,
+                updated_at \(d.integer) NOT NULL,
+                PRIMARY KEY (kind, reference)
+            )
+            """,
+            """
+            CREATE TABLE settlement_batches (
+                provider TEXT NOT NULL,
+                batch_id TEXT NOT NULL,
+                merchant_uid \(d.integer) NOT NULL,
+                settlement_date TEXT NOT NULL,
+                currency TEXT NOT NULL,
+                line_count \(d.integer) NOT NULL,
+                gross_minor \(d.integer) NOT NULL,
+                fee_minor \(d.integer) NOT NULL,
+                net_minor \(d.integer) NOT NULL,
+                updated_at \(d.integer) NOT NULL,
+                PRIMARY KEY (provider, batch_id, merchant_uid)
+            )
+            """,
+            "CREATE INDEX settlement_batches_merchant ON settlement_batches (merchant_uid, settlement_date)",
+            """
+            CREATE TABLE settlement_discrepancies (
+                id \(d.generatedKey),
+                kind TEXT NOT NULL,
+                provider TEXT NOT NULL,
+                transaction_kind TEXT NOT NULL,
+                reference TEXT NOT NULL,
+                provider_transaction_id TEXT,
+                merchant_uid \(d.integer),
+                expected TEXT,
+                reported TEXT,
+                settlement_date TEXT NOT NULL,
+                file TEXT NOT NULL,
+                created_at \(d.integer) NOT NULL,
+                UNIQUE (kind, provider, transaction_kind, reference, settlement_date)
+            )
+            """,
         ] },
     ]
 }

@@ -125,7 +125,7 @@ struct Intents: AsyncParsableCommand {
             ("next_action", intent.nextAction.map { "\($0.type) \($0.url)" }), ("created", intent.createTime),
             ("expires", intent.expiresAt), ("paid", intent.payTime), ("wallet", intent.paymentMethod),
             ("refunded", intent.refundedAmount == "0" ? nil : intent.refundedAmount), ("failure", intent.failureCode),
-        ]
+        ] + Settlements.fields(intent.settlement)
     }
 
     struct Create: AsyncParsableCommand {
@@ -205,7 +205,7 @@ struct Refunds: AsyncParsableCommand {
             ("refund_id", refund.refundID), ("merchant_refund_id", refund.merchantRefundID), ("order_id", refund.orderID),
             ("status", Terminal.status(refund.status)), ("amount", "\(refund.amount) \(refund.currency)"),
             ("created", refund.createTime), ("finished", refund.finishTime), ("failure", refund.failureCode),
-        ]
+        ] + Settlements.fields(refund.settlement)
     }
 
     struct Create: AsyncParsableCommand {

@@ -11,8 +11,8 @@ struct Shroff: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Shroff, a payment gateway for Alipay+ and AlipayHK.",
         subcommands: [
-            Serve.self, Migrate.self, Merchants.self, Sandbox.self, Login.self, Intents.self, Refunds.self, Webhooks.self, Listen.self,
-            BenchSeed.self, BenchRSA.self,
+            Serve.self, Migrate.self, Merchants.self, Settlements.self, Sandbox.self, Login.self, Intents.self, Refunds.self, Webhooks.self,
+            Listen.self, BenchSeed.self, BenchRSA.self,
         ],
         defaultSubcommand: Serve.self
     )

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOHTTP1
 import ShroffConnectors
+import ShroffCore
 import ShroffSandbox
 import Testing
 

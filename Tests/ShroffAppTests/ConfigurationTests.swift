@@ -170,6 +170,7 @@ struct ConfigurationTests {
             "SHROFF_INTENT_EXPIRY_SECONDS": "600", "SHROFF_WEBHOOK_ALLOW_PRIVATE_TARGETS": "true",
             "SHROFF_WEBHOOK_TIMEOUT_SECONDS": "30", "SHROFF_RATE_LIMIT_PER_SECOND": "7", "SHROFF_LOG_LEVEL": "debug",
             "SHROFF_LOG_FORMAT": "json", "SHROFF_OPERATOR_TOKEN": "operator-token-0123456789",
+            "SHROFF_SETTLEMENT_FOLDER": "/srv/sftp", "SHROFF_SETTLEMENT_TIME_ZONE": "+08:00", "SHROFF_SETTLEMENT_IMPORT_INTERVAL_SECONDS": "60",
         ]) { $1 }
         #expect(Set(full.keys) == Set(GatewaySetting.allCases.map(\.variable)))
         for environment in [full, [:]] {
@@ -184,6 +185,22 @@ struct ConfigurationTests {
         for setting in GatewaySetting.allCases {
             let reader = ConfigReader(provider: EnvironmentVariablesProvider(environmentVariables: [setting.variable: "x"]))
             #expect(reader.string(forKey: setting.key) == "x", "\(setting) is not read from \(setting.variable)")
+        }
+    }
+
+    @Test("settlement: the folder defaults to <data dir>/settlements, the zone to UTC+8, the interval to 5 minutes; bad values name the variable")
+    func settlementSettings() throws {
+        let defaults = try readConfiguration(["SHROFF_DATA_DIR": "/var/shroff"])
+        #expect(defaults.settlementFolderPath == "/var/shroff/settlements")
+        #expect(defaults.settlementUTCOffsetSeconds == 8 * 3600 && defaults.settlementImportInterval == .seconds(300))
+        let set = try readConfiguration([
+            "SHROFF_SETTLEMENT_FOLDER": "/srv/sftp", "SHROFF_SETTLEMENT_TIME_ZONE": "Z", "SHROFF_SETTLEMENT_IMPORT_INTERVAL_SECONDS": "60",
+        ])
+        #expect(set.settlementFolderPath == "/srv/sftp" && set.settlementUTCOffsetSeconds == 0 && set.settlementImportInterval == .seconds(60))
+        for (variable, value) in [("SHROFF_SETTLEMENT_TIME_ZONE", "Mars"), ("SHROFF_SETTLEMENT_IMPORT_INTERVAL_SECONDS", "0")] {
+            #expect {
+                _ = try readConfiguration([variable: value])
+            } throws: { ($0 as? ConfigurationError)?.description.contains(variable) == true }
         }
     }
 

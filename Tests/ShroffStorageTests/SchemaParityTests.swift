@@ -13,7 +13,8 @@ struct SchemaParityTests {
                 let onPostgres = try await postgres.database.read(SchemaDescription.postgres)
                 #expect(onSQLite.tables.keys.sorted() == [
                     "console_sessions", "merchants", "node_health", "operator_alerts", "payment_intents", "provider_activity", "refunds",
-                    "request_log", "schema_migrations", "secrets", "webhook_attempts", "webhook_events",
+                    "request_log", "schema_migrations", "secrets", "settlement_batches", "settlement_details", "settlement_discrepancies",
+                    "settlement_files", "webhook_attempts", "webhook_events",
                 ])
                 for name in Set(onSQLite.tables.keys).union(onPostgres.tables.keys).sorted() {
                     #expect(onSQLite.tables[name] == onPostgres.tables[name], "table \(name)")

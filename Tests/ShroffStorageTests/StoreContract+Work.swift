@@ -502,5 +502,5 @@ extension StoreContract {
         ContractCheck("intent checks are leased, ordered and rescheduled") { try await intentChecksAreLeasedAndRescheduled($0.store) },
         ContractCheck("refund checks are leased and rescheduled") { try await refundChecksAreLeasedAndRescheduled($0.store) },
         ContractCheck("racing claimers never get the same delivery") { try await racingClaimersNeverShareWork($0.store) },
-    ] + consoleChecks + operationsChecks
+    ] + consoleChecks + operationsChecks + settlementChecks
 }

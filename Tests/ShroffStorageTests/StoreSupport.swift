@@ -6,7 +6,7 @@ import ShroffSQLite
 /// Everything the gateway keeps in its database, as the core's ports. A store contract test takes this,
 /// so that another implementation (PostgreSQL) can run the same contract.
 typealias GatewayStore = MerchantStore & PaymentIntentStore & SecretStore & RefundStore & ReconciliationStore & WebhookStore
-    & ConsoleStore & ProviderActivityLog & RequestLogStore & OperatorAlertStore & NodeHealthStore
+    & ConsoleStore & ProviderActivityLog & RequestLogStore & OperatorAlertStore & NodeHealthStore & SettlementStore
 
 /// How a contract test gets a store and, for durability checks, the same data through a new connection.
 protocol StoreHarness: Sendable {

@@ -19,14 +19,14 @@ public func buildApplication(
     let metrics = GatewayMetrics()
     let (providers, providerHealth) = connection.providers(configuration: configuration, metrics: metrics, activity: store)
     let records = OperationsRecorders(store: store, metrics: metrics, logger: logger)
+    let raise: @Sendable (RaisedAlert) -> Void = { alert in
+        metrics.recordOperatorAlert(alert.kind)
+        records.alerts.submit(alert)
+    }
     let payments = PaymentService(
         intents: store, refunds: store, providerChecks: store, provider: providers, timestamps: configuration.timestamps,
         defaultExpirySeconds: configuration.defaultExpirySeconds, reconciliation: configuration.reconciliation,
-        alert: { alert in
-            metrics.recordOperatorAlert(alert.kind)
-            records.alerts.submit(alert)
-        },
-        tradeLinks: connection.wap
+        alert: raise, tradeLinks: connection.wap
     )
     let tokens = try await TokenIssuer.load(from: store, lifetimeSeconds: configuration.tokenLifetimeSeconds, now: { Date() })
     if configuration.createDemoMerchant, connection.sandbox != nil {
@@ -36,12 +36,13 @@ public func buildApplication(
         configuration: configuration, store: store, payments: payments, tokens: tokens, providers: providers,
         connection: connection, checkoutLinks: checkoutLinks, metrics: metrics, records: records
     ).build()
+    let settlements = SettlementAdministration.importer(configuration: configuration, store: store, logger: logger, alert: raise)
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "shroff"),
         services: BackgroundServices.make(
-            configuration: configuration, database: database, sandbox: connection.sandbox, payments: payments, metrics: metrics,
-            records: records, providerHealth: providerHealth, logger: logger
+            configuration: configuration, database: database, sandbox: connection.sandbox, payments: payments,
+            settlements: settlements, metrics: metrics, records: records, providerHealth: providerHealth, logger: logger
         ),
         onServerRunning: onServerRunning,
         logger: logger

@@ -6,12 +6,13 @@ import ShroffObservability
 import ShroffSandbox
 
 /// What runs beside the HTTP server: releasing the database and the sandbox at shutdown,
-/// reconciliation, webhook delivery, the request log's and operator alerts' writers, and this
-/// node's provider health reports.
+/// reconciliation, webhook delivery, the request log's and operator alerts' writers, this node's
+/// provider health reports and the settlement files' import.
 enum BackgroundServices {
     static func make(
         configuration: GatewayConfiguration, database: DatabaseConnection, sandbox: SandboxProvider?, payments: PaymentService,
-        metrics: GatewayMetrics, records: OperationsRecorders, providerHealth: @escaping @Sendable () async -> [ProviderHealth], logger: Logger
+        settlements: any SettlementImporting, metrics: GatewayMetrics, records: OperationsRecorders,
+        providerHealth: @escaping @Sendable () async -> [ProviderHealth], logger: Logger
     ) -> [any Service] {
         [
             ResourceCloser(database: database, sandbox: sandbox, logger: logger),
@@ -34,6 +35,10 @@ enum BackgroundServices {
             records.alerts,
             NodeHealthReporter(
                 nodeID: records.nodeID, store: database.store, logger: logger.with(metadata: "component", "node-health"), snapshot: providerHealth
+            ),
+            SettlementImportService(
+                importer: settlements, interval: configuration.settlementImportInterval, metrics: metrics,
+                logger: logger.with(metadata: "component", "settlements")
             ),
         ]
     }

@@ -24,7 +24,7 @@ public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
 /// and how to close it. Opening applies pending migrations.
 public struct DatabaseConnection: Sendable {
     public typealias Stores = MerchantStore & PaymentIntentStore & SecretStore & RefundStore & ReconciliationStore & WebhookStore
-        & DatabaseProbe & ConsoleStore & ProviderActivityLog & RequestLogStore & OperatorAlertStore & NodeHealthStore
+        & DatabaseProbe & ConsoleStore & ProviderActivityLog & RequestLogStore & OperatorAlertStore & NodeHealthStore & SettlementStore
 
     public let store: any Stores
     public let location: DatabaseLocation

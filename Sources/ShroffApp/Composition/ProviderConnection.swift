@@ -21,7 +21,11 @@ struct ProviderConnection {
             let sandbox = try SandboxProvider(
                 configuration: SandboxConfiguration(
                     publicBaseURL: configuration.publicBaseURL, providerPrivateKeyPEM: keys.providerPrivateKeyPEM,
-                    clients: [SandboxDefaults.clientID: keys.gatewayPublicKeyPEM], notificationSchedule: schedule
+                    clients: [SandboxDefaults.clientID: keys.gatewayPublicKeyPEM], notificationSchedule: schedule,
+                    // Its daily files go where the gateway imports them from, as a synced SFTP folder would.
+                    settlement: SandboxSettlementConfiguration(
+                        folder: configuration.settlementFolderPath, utcOffsetSeconds: configuration.settlementUTCOffsetSeconds
+                    )
                 ),
                 wap: try SandboxWAPGateway(
                     configuration: SandboxWAPConfiguration(

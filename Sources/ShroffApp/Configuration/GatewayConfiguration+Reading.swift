@@ -31,6 +31,16 @@ extension GatewayConfiguration {
             rateLimitPerSecond = Double(rate)
             rateLimitBurst = Double(rate * 2)
         }
+        settlementFolder = settings.text(.settlementFolder)
+        if let zone = settings.text(.settlementTimeZone) {
+            guard let parsed = TimestampFormat(offset: zone) else {
+                throw ConfigurationError(description: "\(GatewaySetting.settlementTimeZone.variable): expected a UTC offset such as +08:00 or Z")
+            }
+            settlementUTCOffsetSeconds = parsed.utcOffsetSeconds
+        }
+        if let seconds = try settings.integer(.settlementImportIntervalSeconds, in: 1...86_400) {
+            settlementImportInterval = .seconds(seconds)
+        }
         _ = try databaseLocation()
     }
 

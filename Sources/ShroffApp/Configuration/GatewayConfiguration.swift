@@ -104,6 +104,17 @@ public struct GatewayConfiguration: Sendable {
     /// Waits before retrying a provider call that got no answer (the calls are idempotent).
     public var providerRetryDelays: [Duration] = [.milliseconds(200), .milliseconds(800)]
 
+    /// Where the providers' daily settlement files are synced to (`SHROFF_SETTLEMENT_FOLDER`), and
+    /// where the embedded sandbox writes its own; nil is `<data dir>/settlements`.
+    public var settlementFolder: String?
+    /// The zone whose midnight ends the providers' settlement day (Alipay's: UTC+8).
+    public var settlementUTCOffsetSeconds = 8 * 3600
+    /// How often the settlement folder is looked at.
+    public var settlementImportInterval: Duration = .seconds(300)
+
+    /// `settlementFolder` with its default applied.
+    public var settlementFolderPath: String { settlementFolder ?? dataDirectory + "/settlements" }
+
     /// `allowPrivateWebhookTargets` with its default applied.
     public var webhooksMayTargetPrivateAddresses: Bool {
         if let allowPrivateWebhookTargets { return allowPrivateWebhookTargets }

@@ -29,6 +29,9 @@ public enum GatewaySetting: String, CaseIterable, Sendable {
     case logLevel = "shroff.log.level"
     case logFormat = "shroff.log.format"
     case operatorToken = "shroff.operator_token"
+    case settlementFolder = "shroff.settlement.folder"
+    case settlementTimeZone = "shroff.settlement.time_zone"
+    case settlementImportIntervalSeconds = "shroff.settlement.import_interval_seconds"
 
     public var key: ConfigKey { ConfigKey(rawValue) }
 

@@ -25,19 +25,23 @@ struct ConsoleRoutes {
 
     func register(on router: Router<AppRequestContext>) {
         let signIn = self.signIn
-        MerchantDashboard<AppRequestContext>(
+        var dashboard = MerchantDashboard<AppRequestContext>(
             merchants: store, intents: store, webhooks: store, console: store, activity: store, requestLog: store, payments: payments,
             checkCredentials: { clientID, apiKey, address, field, logger in
                 try await signIn.verify(clientID: clientID, apiKey: apiKey, address: address, apiKeyField: field, logger: logger)
             },
             timestamps: configuration.timestamps, sandboxBaseURL: sandboxBaseURL
-        ).register(on: router)
+        )
+        dashboard.settlements = store
+        dashboard.register(on: router)
         let metrics = self.metrics
-        OperatorConsole<AppRequestContext>(
+        var operatorConsole = OperatorConsole<AppRequestContext>(
             merchants: store, console: store, activity: store, intents: store, alerts: store, nodes: store, nodeID: nodeID,
             checkToken: configuration.operatorToken.map(Self.operatorTokenCheck), metricsText: { metrics.exposition() },
             timestamps: configuration.timestamps
-        ).register(on: router)
+        )
+        operatorConsole.settlements = store
+        operatorConsole.register(on: router)
     }
 
     /// Compares the hashes of the presented and the configured token in constant time (equal

@@ -24,7 +24,7 @@ struct GatewayRouter {
         router.add(middleware: EnvelopeMiddleware(methods: document.methodsByPath, metrics: metrics, requestLog: records.requests))
         OperationalRoutes(store: store, metrics: metrics).register(on: router)
         let api = MerchantAPI(
-            merchants: store, payments: payments, tokens: tokens,
+            merchants: store, payments: payments, settlements: store, tokens: tokens,
             rateLimiter: RateLimiter(perSecond: configuration.rateLimitPerSecond, burst: configuration.rateLimitBurst),
             timestamps: configuration.timestamps, supportsFlow: providers.supports
         )
@@ -34,6 +34,7 @@ struct GatewayRouter {
             sandboxBaseURL: connection.sandbox == nil ? nil : "http://\(configuration.loopbackHost):\(configuration.port)"
         ).register(on: router)
         WebhookAPI(merchants: store, webhooks: store, timestamps: configuration.timestamps).register(on: api.authenticatedGroup(router))
+        SettlementAPI(settlements: store).register(on: api.authenticatedGroup(router))
         ProviderCallbacks(
             receiver: AMSNotificationReceiver(
                 providerPublicKey: connection.client.configuration.providerPublicKey, clientID: connection.client.configuration.clientID

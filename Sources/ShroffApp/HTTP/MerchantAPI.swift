@@ -10,6 +10,8 @@ import ShroffCore
 struct MerchantAPI: Sendable {
     let merchants: any MerchantStore
     let payments: PaymentService
+    /// What the providers' settlement files said of each payment and refund (its fee and settlement).
+    let settlements: any SettlementStore
     let tokens: TokenIssuer
     let rateLimiter: RateLimiter
     /// Shared with the dashboard's sign-in form (one throttle for both).
@@ -85,7 +87,8 @@ struct MerchantAPI: Sendable {
         let merchant = try context.requireMerchant()
         let (orderID, merchantOrderID) = try await Self.intentLookup(request)
         let intent = try await payments.find(merchantUID: merchant.uid, orderID: orderID, merchantOrderID: merchantOrderID)
-        return try Envelope.ok(ShroffAPI.PaymentIntent(intent, timestamps: timestamps), context: context)
+        let settlement = try await settlements.settlementDetails(.payment, reference: intent.orderID)
+        return try Envelope.ok(ShroffAPI.PaymentIntent(intent, timestamps: timestamps, settlement: settlement), context: context)
     }
 
     @Sendable func cancelIntent(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -113,7 +116,8 @@ struct MerchantAPI: Sendable {
             merchantUID: merchant.uid, refundID: try fields.optionalString("refund_id", maxLength: 32),
             merchantRefundID: try fields.optionalString("merchant_refund_id", maxLength: 32)
         )
-        return try Envelope.ok(ShroffAPI.Refund(refund, timestamps: timestamps), context: context)
+        let settlement = try await settlements.settlementDetails(.refund, reference: refund.refundID)
+        return try Envelope.ok(ShroffAPI.Refund(refund, timestamps: timestamps, settlement: settlement), context: context)
     }
 
     // MARK: Request bodies
@@ -155,7 +159,7 @@ struct MerchantAPI: Sendable {
 
 extension ShroffAPI.PaymentIntent {
     /// The intent as the merchant API answers it (seeds 000/001 plus the contract's extra fields).
-    init(_ intent: ShroffCore.PaymentIntent, timestamps: TimestampFormat) {
+    init(_ intent: ShroffCore.PaymentIntent, timestamps: TimestampFormat, settlement: SettlementDetails? = nil) {
         let action = intent.status == .pending ? intent.nextAction : nil
         self.init(
             orderID: intent.orderID, merchantOrderID: intent.merchantOrderID, amount: intent.amount.decimalString,
@@ -173,19 +177,19 @@ extension ShroffAPI.PaymentIntent {
             // Set when the shopper paid after the intent's expiry (money taken is never ignored).
             paidAfterExpiry: intent.payTime.map { $0 > intent.expiresAt } == true ? true : nil,
             // Set when the shopper paid a CANCELLED intent: it stays CANCELLED and is refunded automatically.
-            paidAfterCancel: intent.latePaymentTime == nil ? nil : true
+            paidAfterCancel: intent.latePaymentTime == nil ? nil : true, settlement: settlement.map(ShroffAPI.Settlement.init)
         )
     }
 }
 
 extension ShroffAPI.Refund {
     /// The refund as the merchant API answers it.
-    init(_ refund: ShroffCore.Refund, timestamps: TimestampFormat) {
+    init(_ refund: ShroffCore.Refund, timestamps: TimestampFormat, settlement: SettlementDetails? = nil) {
         self.init(
             refundID: refund.refundID, merchantRefundID: refund.merchantRefundID, orderID: refund.orderID,
             amount: refund.amount.decimalString, currency: refund.amount.currency.code, status: refund.status.rawValue,
             createTime: timestamps.string(from: refund.createTime), finishTime: refund.finishTime.map(timestamps.string(from:)),
-            reason: refund.reason, failureCode: refund.failureCode
+            reason: refund.reason, failureCode: refund.failureCode, settlement: settlement.map(ShroffAPI.Settlement.init)
         )
     }
 }

@@ -1,5 +1,8 @@
 import Foundation
-import ShroffCore
+
+/// The providers' settlement files as values (docs/settlement-formats.md): what the parsers in
+/// `ShroffConnectors/Settlement/` read every file kind into, and what reconciliation
+/// (`SettlementMatching`) and the stores work on. Pure values, no I/O.
 
 /// What a settlement file line records.
 public enum SettlementTransactionKind: String, Sendable, Hashable, CaseIterable {
@@ -21,6 +24,14 @@ public struct SettlementRate: Sendable, Equatable {
     public let text: String
     public let numerator: Int64
     public let scale: Int
+
+    public init(baseCurrency: Currency, quoteCurrency: Currency, text: String, numerator: Int64, scale: Int) {
+        self.baseCurrency = baseCurrency
+        self.quoteCurrency = quoteCurrency
+        self.text = text
+        self.numerator = numerator
+        self.scale = scale
+    }
 }
 
 /// A settled line's amounts in the settlement currency, signed as they move the merchant's
@@ -62,6 +73,26 @@ public struct SettlementLine: Sendable, Equatable {
     public let rate: SettlementRate?
     public let transactionTime: Date
     public let settlementTime: Date?
+
+    public init(
+        lineNumber: Int, batchID: String?, providerTransactionID: String, originalProviderTransactionID: String?, referenceID: String,
+        originalReferenceID: String?, kind: SettlementTransactionKind, status: SettlementTransactionStatus, amount: Money,
+        settled: SettledAmounts?, rate: SettlementRate?, transactionTime: Date, settlementTime: Date?
+    ) {
+        self.lineNumber = lineNumber
+        self.batchID = batchID
+        self.providerTransactionID = providerTransactionID
+        self.originalProviderTransactionID = originalProviderTransactionID
+        self.referenceID = referenceID
+        self.originalReferenceID = originalReferenceID
+        self.kind = kind
+        self.status = status
+        self.amount = amount
+        self.settled = settled
+        self.rate = rate
+        self.transactionTime = transactionTime
+        self.settlementTime = settlementTime
+    }
 }
 
 /// One settlement batch's totals as a summary file states them, in the settlement currency.
@@ -91,44 +122,3 @@ public struct SettlementBatchTotals: Sendable, Equatable {
     }
 }
 
-/// Whether a batch's lines add up to its stated totals, to the minor unit: a truncated or altered
-/// detail file does not. Only succeeded lines count.
-public enum SettlementTotals {
-    public static func verify(_ lines: [SettlementLine], against batches: [SettlementBatchTotals]) throws(SettlementFileError) {
-        let known = Set(batches.map(\.batchID))
-        for line in lines where line.status == .succeeded {
-            guard let batch = line.batchID, known.contains(batch) else {
-                throw SettlementFileError(line: line.lineNumber, field: "batch", problem: "settlement batch \(line.batchID ?? "none") has no totals")
-            }
-        }
-        for batch in batches {
-            let settled = lines.filter { $0.batchID == batch.batchID && $0.status == .succeeded }
-            var counts: [SettlementTransactionKind: Int] = [:]
-            for line in settled {
-                guard let amounts = line.settled, amounts.net.currency == batch.currency else {
-                    throw SettlementFileError(line: line.lineNumber, field: "currency", problem: "not settled in \(batch.currency) like batch \(batch.batchID)")
-                }
-                counts[line.kind, default: 0] += 1
-            }
-            let sums = [
-                ("gross", batch.gross, SettlementNumbers.sum(settled.map { $0.settled!.gross.minorUnits })),
-                ("fees", batch.fees, SettlementNumbers.sum(settled.map { $0.settled!.fee.minorUnits })),
-                ("net", batch.net, SettlementNumbers.sum(settled.map { $0.settled!.net.minorUnits })),
-            ]
-            for (field, stated, summed) in sums where stated.minorUnits != summed {
-                throw SettlementFileError(
-                    line: batch.lineNumber, field: field,
-                    problem: "batch \(batch.batchID) states \(stated.minorUnits) but its lines add up to \(summed.map(String.init) ?? "more than Int64") minor units"
-                )
-            }
-            if let stated = batch.counts {
-                for kind in SettlementTransactionKind.allCases where stated[kind, default: 0] != counts[kind, default: 0] {
-                    throw SettlementFileError(
-                        line: batch.lineNumber, field: "count",
-                        problem: "batch \(batch.batchID) states \(stated[kind, default: 0]) \(kind.rawValue) lines, the file has \(counts[kind, default: 0])"
-                    )
-                }
-            }
-        }
-    }
-}
