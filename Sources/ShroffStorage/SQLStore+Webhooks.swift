@@ -5,7 +5,7 @@ extension SQLStore: WebhookStore {
     public func claimDueDeliveries(now: Date, limits: DeliveryClaimLimits, lease: Duration) async throws -> [DeliveryJob] {
         // Due, not leased, and the oldest pending event of its intent (per-intent order across nodes:
         // a later event waits while an earlier one is pending, whoever holds it), with room left for
-        // its merchant and its target URL; the oldest `claimCandidates` of those ranked within their
+        // its merchant and its target URL; the oldest `claimCandidates(limit:)` of those ranked within their
         // merchant and their URL, so that merchants take turns and neither gets more than its room.
         // The ranking cannot lock (no row lock beside a window function): the rows it picks are
         // locked afterwards and their lease checked again on the locked row.
@@ -42,7 +42,7 @@ extension SQLStore: WebhookStore {
             \(dialect.claimLock("e"))
             """,
             merchantRoom.binds + urlRoom.binds + [now.sqlValue, now.sqlValue] + merchantRoom.binds + urlRoom.binds
-                + [Self.claimCandidates.sqlValue, now.sqlValue, limits.limit.sqlValue]
+                + [Self.claimCandidates(limit: limits.limit).sqlValue, now.sqlValue, limits.limit.sqlValue]
         )
         let rows = try await database.transaction { session in
             let rows = try await session.run(select)
@@ -67,9 +67,12 @@ extension SQLStore: WebhookStore {
         return ("CASE \(column) \(cases) ELSE ? END", rooms.flatMap { [$0.key.sqlValue, $0.value.sqlValue] } + [perKey.sqlValue])
     }
 
-    /// How many of the oldest claimable events a claim ranks. Merchants and URLs without room are
-    /// left out before this limit, so a merchant at its cap does not hide the others behind its backlog.
-    static var claimCandidates: Int { 1000 }
+    /// How many of the oldest claimable events a claim ranks: four for each event it may take, so
+    /// that one merchant's or one URL's backlog leaves room for others in the same claim, and at most
+    /// 1,000. Merchants and URLs without room are left out before this limit, so a merchant at its cap
+    /// never hides the others behind its backlog. Ranking all 1,000 for every claim (a claim follows
+    /// every attempt that ends) made the claim most of a delivery's cost (issue 18).
+    static func claimCandidates(limit: Int) -> Int { min(1000, max(16, limit * 4)) }
 
     public func postponeDelivery(eventID: String, until: Date, note: String?) async throws {
         try await database.write { session in
