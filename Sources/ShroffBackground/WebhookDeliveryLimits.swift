@@ -22,11 +22,20 @@ struct WebhookEndpoint: Sendable, Hashable, CustomStringConvertible {
 
 /// The attempts one dispatcher has in flight, counted in all, per merchant, per endpoint and per
 /// target URL, under the caps of its settings. Every attempt started is `reserve`d and `release`d.
+///
+/// An endpoint starts with `perEndpoint` attempts at once. Each attempt it accepts (2xx) within
+/// `quickAnswer` lets it have one more, up to `perQuickEndpoint`; any other outcome puts it back to
+/// `perEndpoint`. So a receiver that keeps up gets a busy merchant's backlog at the rate it can take,
+/// and a slow or failing one is never hit by more than a couple of requests at a time. The widened
+/// endpoints are remembered, at most `quickEndpointCapacity` of them (beyond that, new ones stay narrow).
 final class AttemptSlots: Sendable {
     struct Caps: Sendable {
         var total: Int
         var perMerchant: Int
         var perEndpoint: Int
+        var perQuickEndpoint: Int
+        var quickAnswer: Duration = .seconds(1)
+        var quickEndpointCapacity = 10_000
     }
 
     private struct InFlight {
@@ -34,16 +43,25 @@ final class AttemptSlots: Sendable {
         var perMerchant: [Int64: Int] = [:]
         var perEndpoint: [WebhookEndpoint: Int] = [:]
         var perURL: [String: (endpoint: WebhookEndpoint, count: Int)] = [:]
+        /// The endpoints allowed more than `Caps.perEndpoint` attempts at once, and how many.
+        var widened: [WebhookEndpoint: Int] = [:]
     }
 
     let caps: Caps
     private let inFlight = Mutex(InFlight())
 
     init(caps: Caps) {
+        var caps = caps
+        caps.perQuickEndpoint = max(caps.perEndpoint, caps.perQuickEndpoint)
         self.caps = caps
     }
 
     var count: Int { inFlight.withLock { $0.total } }
+
+    /// How many attempts `endpoint` may have at once now.
+    func endpointCap(_ endpoint: WebhookEndpoint) -> Int {
+        inFlight.withLock { $0.widened[endpoint] ?? caps.perEndpoint }
+    }
 
     /// What to ask of the outbox now: no more than there is room for, in all, per merchant and per
     /// target URL; nothing to the `paused` URLs.
@@ -52,7 +70,8 @@ final class AttemptSlots: Sendable {
             let merchantRoom = state.perMerchant.mapValues { max(0, caps.perMerchant - $0) }
             var urlRoom: [String: Int] = [:]
             for (url, entry) in state.perURL {
-                urlRoom[url] = max(0, caps.perEndpoint - (state.perEndpoint[entry.endpoint] ?? 0))
+                let cap = state.widened[entry.endpoint] ?? caps.perEndpoint
+                urlRoom[url] = max(0, cap - (state.perEndpoint[entry.endpoint] ?? 0))
             }
             for url in paused { urlRoom[url] = 0 }
             return DeliveryClaimLimits(
@@ -66,7 +85,7 @@ final class AttemptSlots: Sendable {
     func reserve(merchantUID: Int64, endpoint: WebhookEndpoint, url: String) -> Bool {
         inFlight.withLock { state in
             guard state.total < caps.total, state.perMerchant[merchantUID, default: 0] < caps.perMerchant,
-                  state.perEndpoint[endpoint, default: 0] < caps.perEndpoint else { return false }
+                  state.perEndpoint[endpoint, default: 0] < state.widened[endpoint] ?? caps.perEndpoint else { return false }
             state.total += 1
             state.perMerchant[merchantUID, default: 0] += 1
             state.perEndpoint[endpoint, default: 0] += 1
@@ -75,7 +94,8 @@ final class AttemptSlots: Sendable {
         }
     }
 
-    func release(merchantUID: Int64, endpoint: WebhookEndpoint, url: String) {
+    /// Gives the slot back; `acceptedWithin` is how long a 2xx answer took, nil for any other outcome.
+    func release(merchantUID: Int64, endpoint: WebhookEndpoint, url: String, acceptedWithin: Duration? = nil) {
         inFlight.withLock { state in
             state.total -= 1
             func decrement<Key: Hashable>(_ counts: inout [Key: Int], _ key: Key) {
@@ -84,6 +104,14 @@ final class AttemptSlots: Sendable {
             decrement(&state.perMerchant, merchantUID)
             decrement(&state.perEndpoint, endpoint)
             if let entry = state.perURL[url], entry.count > 1 { state.perURL[url]?.count -= 1 } else { state.perURL[url] = nil }
+            if let acceptedWithin, acceptedWithin <= caps.quickAnswer {
+                let cap = state.widened[endpoint] ?? caps.perEndpoint
+                if cap < caps.perQuickEndpoint, state.widened[endpoint] != nil || state.widened.count < caps.quickEndpointCapacity {
+                    state.widened[endpoint] = cap + 1
+                }
+            } else {
+                state.widened[endpoint] = nil
+            }
         }
     }
 }

@@ -10,7 +10,8 @@ import ShroffObservability
 ///
 /// Attempts run in a pool: up to `maxAttemptsInFlight` at once, and whenever one ends more due work
 /// is claimed, so a slow receiver holds one slot, not a whole batch. No merchant has more than
-/// `maxAttemptsInFlightPerMerchant` of them and no endpoint more than `maxAttemptsInFlightPerEndpoint`,
+/// `maxAttemptsInFlightPerMerchant` of them and no endpoint more than `maxAttemptsInFlightPerEndpoint`
+/// (up to `maxAttemptsInFlightPerQuickEndpoint` while it accepts each within a second),
 /// and the claim asks only for what fits under those caps, merchants taking turns: one merchant's
 /// backlog to a dead endpoint cannot keep the others' webhooks waiting. An endpoint that stops
 /// answering altogether is paused by its circuit breaker: its due events are postponed, not
@@ -22,11 +23,14 @@ public struct WebhookDispatcher: Service {
         /// How often the outbox is looked at when nothing has ended meanwhile.
         var pollInterval: Duration = .milliseconds(250)
         /// Attempts in flight at once on this node.
-        var maxAttemptsInFlight = 32
+        var maxAttemptsInFlight = 64
         /// Attempts in flight at once for one merchant.
-        var maxAttemptsInFlightPerMerchant = 4
-        /// Attempts in flight at once to one endpoint (scheme, host and port).
+        var maxAttemptsInFlightPerMerchant = 16
+        /// Attempts in flight at once to one endpoint (scheme, host and port) at first, and after any
+        /// attempt that was not accepted within a second.
         var maxAttemptsInFlightPerEndpoint = 2
+        /// Attempts in flight at once to an endpoint that keeps accepting within a second (`AttemptSlots`).
+        var maxAttemptsInFlightPerQuickEndpoint = 16
         /// How long a claimed event is this node's; longer than an attempt can take (a host name
         /// lookup's limit plus `timeout`).
         var lease: Duration = .seconds(60)
@@ -59,7 +63,8 @@ public struct WebhookDispatcher: Service {
         self.random = random
         slots = AttemptSlots(caps: .init(
             total: max(1, settings.maxAttemptsInFlight), perMerchant: max(1, settings.maxAttemptsInFlightPerMerchant),
-            perEndpoint: max(1, settings.maxAttemptsInFlightPerEndpoint)
+            perEndpoint: max(1, settings.maxAttemptsInFlightPerEndpoint),
+            perQuickEndpoint: settings.maxAttemptsInFlightPerQuickEndpoint
         ))
         breaker = EndpointCircuitBreaker(settings: settings.breaker)
     }
@@ -161,8 +166,8 @@ public struct WebhookDispatcher: Service {
                 }
                 metrics?.setWebhookAttemptsInFlight(slots.count)
                 group.addTask {
-                    await deliver(job, to: url, endpoint: endpoint)
-                    slots.release(merchantUID: merchantUID, endpoint: endpoint, url: url)
+                    let acceptedWithin = await deliver(job, to: url, endpoint: endpoint)
+                    slots.release(merchantUID: merchantUID, endpoint: endpoint, url: url, acceptedWithin: acceptedWithin)
                     metrics?.setWebhookAttemptsInFlight(slots.count)
                     attemptEnded()
                 }
@@ -193,7 +198,9 @@ public struct WebhookDispatcher: Service {
         }
     }
 
-    func deliver(_ job: DeliveryJob, to url: String, endpoint: WebhookEndpoint) async {
+    /// Makes one attempt and records it. Returns how long the receiver took when it accepted (2xx).
+    @discardableResult
+    func deliver(_ job: DeliveryJob, to url: String, endpoint: WebhookEndpoint) async -> Duration? {
         let event = job.delivery.event
         var logger = self.logger
         logger[metadataKey: "webhook_id"] = "\(event.id)"
@@ -256,6 +263,7 @@ public struct WebhookDispatcher: Service {
         case .noEndpoint:
             break
         }
+        return result.error == nil ? elapsed : nil
     }
 }
 
