@@ -1,46 +1,58 @@
+import Synchronization
 import SQLiteNIO
 
 /// Connections handed out one body at a time each, first come first served: a body keeps its
 /// connection across its awaits, so nothing else runs on it inside a transaction. The writer is a
 /// pool of one; the readers a pool of several, so reads run beside each other and beside the
 /// writer (WAL lets readers see the last commit while a write transaction is open).
-actor ConnectionPool {
-    private var idle: [SQLiteConnection]
-    private var waiters: [CheckedContinuation<SQLiteConnection, Never>] = []
+final class ConnectionPool: Sendable {
+    private struct State {
+        var idle: [SQLiteConnection]
+        var waiters: [CheckedContinuation<SQLiteConnection, Never>] = []
+    }
+
+    private let state: Mutex<State>
     let all: [SQLiteConnection]
 
     init(connections: [SQLiteConnection]) {
         precondition(!connections.isEmpty, "a pool needs a connection")
-        idle = connections
+        state = Mutex(State(idle: connections))
         all = connections
     }
 
     func acquire() async -> SQLiteConnection {
-        if let connection = idle.popLast() { return connection }
-        return await withCheckedContinuation { waiters.append($0) }
+        await withCheckedContinuation { continuation in
+            let idle: SQLiteConnection? = state.withLock { state in
+                if let connection = state.idle.popLast() { return connection }
+                state.waiters.append(continuation)
+                return nil
+            }
+            if let idle { continuation.resume(returning: idle) }
+        }
     }
 
     func release(_ connection: SQLiteConnection) {
-        if waiters.isEmpty {
-            idle.append(connection)
-        } else {
+        let waiter: CheckedContinuation<SQLiteConnection, Never>? = state.withLock { state in
+            guard !state.waiters.isEmpty else {
+                state.idle.append(connection)
+                return nil
+            }
             // Straight to the longest waiter: the connection is never idle while someone waits.
-            waiters.removeFirst().resume(returning: connection)
+            return state.waiters.removeFirst()
         }
+        waiter?.resume(returning: connection)
     }
+
+    /// Whether someone waits for a connection. Only the holder of a pool of one releases it, so for
+    /// the holder a `true` stays true until it releases the connection.
+    var hasWaiters: Bool { state.withLock { !$0.waiters.isEmpty } }
 }
 
 extension ConnectionPool {
     /// Runs `body` on a connection of the pool, given back however `body` ends.
-    nonisolated func with<T: Sendable>(_ body: (SQLiteConnection) async throws -> T) async throws -> T {
+    func with<T: Sendable>(_ body: (SQLiteConnection) async throws -> T) async throws -> T {
         let connection = await acquire()
-        do {
-            let value = try await body(connection)
-            await release(connection)
-            return value
-        } catch {
-            await release(connection)
-            throw error
-        }
+        defer { release(connection) }
+        return try await body(connection)
     }
 }

@@ -3,14 +3,17 @@ import Logging
 import NIOCore
 import ShroffStorage
 import SQLiteNIO
+import Synchronization
 
 /// The embedded SQLite database: one file in the data folder, WAL journal, the shared migrations.
 /// One writing connection with one statement or transaction on it at a time, so write transactions
-/// are serialised and a decision made on what a transaction read holds until it commits; beside it
-/// a pool of read-only connections (`readerCount`) for reads outside transactions.
+/// are serialised and a decision made on what a transaction read holds until it commits (several
+/// may share one commit: `immediateTransaction`); beside it a pool of read-only connections
+/// (`readerCount`) for reads outside transactions.
 public final class SQLiteDatabase: Sendable {
     private let writer: ConnectionPool
     private let readers: ConnectionPool
+    private let writeGroup = Mutex(WriteGroup())
 
     private init(writer: SQLiteConnection, readers: [SQLiteConnection]) {
         self.writer = ConnectionPool(connections: [writer])
@@ -106,15 +109,109 @@ public final class SQLiteDatabase: Sendable {
         try await readers.with(body)
     }
 
-    /// Runs `body` alone on the writing connection.
-    func withConnection<T: Sendable>(_ body: (SQLiteConnection) async throws -> T) async throws -> T {
-        try await writer.with(body)
+    /// Runs `body` in a write transaction of its own (`BEGIN IMMEDIATE`, so it holds the write lock
+    /// from the start and never fails half-way on a lock upgrade), rolled back if it throws; returns
+    /// only once its writes are committed.
+    ///
+    /// Group commit: a transaction that ends while others wait for the writer leaves its writes
+    /// uncommitted and hands the open transaction to the next; the last of such a group commits for
+    /// all (one commit and one fsync instead of one each, which serialised every write on the disk).
+    /// Each caller's body runs in a savepoint, so one that throws undoes only its own writes. A commit
+    /// that fails fails every caller of the group, so nothing is acknowledged that was not committed;
+    /// a database error inside a body, which may have ended the transaction, rolls the whole group back.
+    func immediateTransaction<T: Sendable>(_ body: (SQLiteConnection) async throws -> T) async throws -> T {
+        let connection = await writer.acquire()
+        if !writeGroup.withLock({ $0.isOpen }) {
+            do {
+                _ = try await connection.query("BEGIN IMMEDIATE")
+            } catch {
+                writer.release(connection)
+                throw error
+            }
+            writeGroup.withLock { $0.isOpen = true }
+        }
+        let outcome: Result<T, any Error>
+        do {
+            outcome = try await Self.savepoint(on: connection, body)
+        } catch {
+            _ = try? await connection.query("ROLLBACK")
+            endGroup(committed: error)
+            writer.release(connection)
+            throw error
+        }
+        let handOver = writeGroup.withLock { $0.waiting.count + 1 < Self.largestWriteGroup } && writer.hasWaiters
+        if handOver {
+            guard case .success(let value) = outcome else {
+                writer.release(connection)
+                return try outcome.get()
+            }
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                writeGroup.withLock { $0.waiting.append(continuation) }
+                writer.release(connection)
+            }
+            return value
+        }
+        do {
+            _ = try await connection.query("COMMIT")
+        } catch {
+            _ = try? await connection.query("ROLLBACK")
+            endGroup(committed: error)
+            writer.release(connection)
+            throw error
+        }
+        endGroup(committed: nil)
+        writer.release(connection)
+        return try outcome.get()
     }
 
-    /// Runs `body` in one write transaction (`BEGIN IMMEDIATE`, so it holds the write lock from the
-    /// start and never fails half-way on a lock upgrade); rolls back if it throws.
-    func immediateTransaction<T: Sendable>(_ body: (SQLiteConnection) async throws -> T) async throws -> T {
-        try await withConnection { try await Self.immediateTransaction(on: $0, body) }
+    /// The most transactions one commit takes: the first of a group waits for all of them.
+    static let largestWriteGroup = 32
+
+    /// The write transaction left open for the next caller, and the callers whose bodies are in it.
+    struct WriteGroup {
+        var isOpen = false
+        var waiting: [CheckedContinuation<Void, any Error>] = []
+    }
+
+    /// Closes the group: its waiting callers learn whether their writes were committed (`error` nil).
+    private func endGroup(committed error: (any Error)?) {
+        let waiting = writeGroup.withLock { group in
+            defer { group = WriteGroup() }
+            return group.waiting
+        }
+        for continuation in waiting {
+            if let error { continuation.resume(throwing: error) } else { continuation.resume() }
+        }
+    }
+
+    /// Runs `body` in a savepoint: `.failure` when it threw and its writes were undone (the
+    /// transaction goes on); throws when the database failed in a way that may have ended the transaction.
+    static func savepoint<T: Sendable>(
+        on connection: SQLiteConnection, _ body: (SQLiteConnection) async throws -> T
+    ) async throws -> Result<T, any Error> {
+        _ = try await connection.query("SAVEPOINT caller")
+        do {
+            let value = try await body(connection)
+            _ = try await connection.query("RELEASE caller")
+            return .success(value)
+        } catch where keepsTransaction(error) {
+            _ = try await connection.query("ROLLBACK TO caller")
+            _ = try await connection.query("RELEASE caller")
+            return .failure(error)
+        }
+    }
+
+    /// Whether the transaction is known to go on after `error` came out of a body: any error of the
+    /// body's own, and a violated constraint (SQLite undoes just that statement).
+    static func keepsTransaction(_ error: any Error) -> Bool {
+        guard let error = error as? SQLiteError else { return true }
+        switch error.reason {
+        case .constraint, .constraintCheckFailed, .constraintForeignKeyFailed, .constraintNotNullFailed,
+             .constraintPrimaryKeyFailed, .constraintUniqueFailed, .constraintUniqueRowIDFailed, .constraintStrictDataTypeFailed:
+            return true
+        default:
+            return false
+        }
     }
 
     static func immediateTransaction<T: Sendable>(

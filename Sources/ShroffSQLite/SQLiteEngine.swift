@@ -21,13 +21,14 @@ extension SQLiteDatabase: SQLEngine {
         try await transaction(body)
     }
 
-    /// `BEGIN IMMEDIATE` on the one connection: no other statement runs until it ends, so row locks are not needed.
+    /// `BEGIN IMMEDIATE` on the one connection: no other transaction runs beside it, so row locks are
+    /// not needed (several may share one commit, each in a savepoint of its own).
     public func transaction<T: Sendable>(_ body: (any SQLSession) async throws -> T) async throws -> T {
         try await immediateTransaction { try await body(SQLiteSession(connection: $0)) }
     }
 
     public func ping() async throws {
-        _ = try await withConnection { try await $0.query("SELECT 1").count }
+        _ = try await immediateTransaction { try await $0.query("SELECT 1").count }
     }
 }
 

@@ -75,4 +75,54 @@ struct SQLiteDatabaseTests {
             try await harness.sqliteStore.ping()
         }
     }
+
+    struct Refused: Error {}
+
+    @Test("transactions that queue behind one share its commit, and each is still all or nothing on its own")
+    func groupCommit() async throws {
+        try await withSQLiteHarness { harness in
+            let database = harness.database
+            try await database.transaction { try await $0.run("CREATE TABLE group_probe (n INTEGER PRIMARY KEY, note TEXT)") }
+            let (inside, insideContinuation) = AsyncStream.makeStream(of: Void.self)
+            let (release, releaseContinuation) = AsyncStream.makeStream(of: Void.self)
+            let first = Task {
+                try await database.transaction { session in
+                    try await session.run("INSERT INTO group_probe (n, note) VALUES (0, 'first')")
+                    insideContinuation.yield()
+                    for await _ in release { break }
+                }
+            }
+            for await _ in inside { break }
+            // Twenty more queue behind it: even ones commit, odd ones throw after writing, and one
+            // breaks a constraint (SQLite undoes just that statement; its transaction must go too).
+            let queued = (1...20).map { n in
+                Task { () -> Bool in
+                    do {
+                        try await database.transaction { session in
+                            try await session.run("INSERT INTO group_probe (n, note) VALUES (?, 'queued')", 100 + n)
+                            if n == 7 { try await session.run("INSERT INTO group_probe (n, note) VALUES (0, 'duplicate')") }
+                            if n % 2 == 1 { throw Refused() }
+                        }
+                        return true
+                    } catch {
+                        return false
+                    }
+                }
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            releaseContinuation.yield()
+            try await first.value
+            for (offset, task) in queued.enumerated() {
+                let n = offset + 1
+                #expect(await task.value == (n % 2 == 0), "transaction \(n)")
+            }
+            let rows = try await database.read { try await $0.run("SELECT n FROM group_probe ORDER BY n") }
+            let kept = try rows.map { row -> Int64 in
+                guard case .integer(let n) = try row.value("n") else { throw Refused() }
+                return n
+            }
+            let expected: [Int64] = [0] + (1...10).map { 100 + 2 * Int64($0) }
+            #expect(kept == expected)
+        }
+    }
 }
