@@ -42,7 +42,8 @@ let package = Package(
             dependencies: ["ShroffCore", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swift6
         ),
-        // The engine on embedded SQLite: one connection, serialised write transactions.
+        // The engine on embedded SQLite: one writing connection (serialised write transactions, those
+        // that queue sharing one commit) beside a pool of read-only connections.
         .target(
             name: "ShroffSQLite",
             dependencies: [
