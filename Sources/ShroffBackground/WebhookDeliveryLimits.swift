@@ -58,7 +58,7 @@ final class AttemptSlots: Sendable {
 
     var count: Int { inFlight.withLock { $0.total } }
 
-    /// How many attempts `endpoint` may have at once now.
+    /// How many attempts `endpoint` may have at once now (for tests of the widening).
     func endpointCap(_ endpoint: WebhookEndpoint) -> Int {
         inFlight.withLock { $0.widened[endpoint] ?? caps.perEndpoint }
     }

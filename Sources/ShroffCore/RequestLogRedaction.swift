@@ -29,9 +29,6 @@ public enum RequestLogRedaction {
         while end > 0, bytes[end] & 0xC0 == 0x80 { end -= 1 }
         return String(decoding: bytes[..<end], as: UTF8.self) + marker
     }
-
-    /// `text` cut to `maximumBytes` of UTF-8 (marker included), never inside a character's bytes.
-    public static func truncated(_ text: String) -> String { truncated(Array(text.utf8)) }
 }
 
 /// A copy of one JSON document (RFC 8259) made byte by byte, without insignificant whitespace and

@@ -43,9 +43,9 @@ final class ConnectionPool: Sendable {
         waiter?.resume(returning: connection)
     }
 
-    /// Whether someone waits for a connection. Only the holder of a pool of one releases it, so for
-    /// the holder a `true` stays true until it releases the connection.
-    var hasWaiters: Bool { state.withLock { !$0.waiters.isEmpty } }
+    /// How many wait for a connection. Only the holder of a pool of one releases it, so for the
+    /// holder a count above zero stays above zero until it releases the connection.
+    var waitingCount: Int { state.withLock { $0.waiters.count } }
 }
 
 extension ConnectionPool {

@@ -139,7 +139,7 @@ public final class SQLiteDatabase: Sendable {
             writer.release(connection)
             throw error
         }
-        let handOver = writeGroup.withLock { $0.waiting.count + 1 < Self.largestWriteGroup } && writer.hasWaiters
+        let handOver = writeGroup.withLock { $0.waiting.count + 1 < Self.largestWriteGroup } && writer.waitingCount > 0
         if handOver {
             guard case .success(let value) = outcome else {
                 writer.release(connection)
@@ -163,6 +163,9 @@ public final class SQLiteDatabase: Sendable {
         writer.release(connection)
         return try outcome.get()
     }
+
+    /// How many transactions wait for the writing connection (tests wait on it).
+    var transactionsWaiting: Int { writer.waitingCount }
 
     /// The most transactions one commit takes: the first of a group waits for all of them.
     static let largestWriteGroup = 32

@@ -1,6 +1,6 @@
 import Foundation
 import ShroffCore
-import ShroffSQLite
+@testable import ShroffSQLite
 import Testing
 
 /// The store contract on SQLite, a fresh database file per check (the same list runs on PostgreSQL).
@@ -109,7 +109,10 @@ struct SQLiteDatabaseTests {
                     }
                 }
             }
-            try await Task.sleep(for: .milliseconds(300))
+            // Released only once all twenty wait for the writer, so each hands the transaction on.
+            let deadline = ContinuousClock.now + .seconds(10)
+            while database.transactionsWaiting < 20, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+            #expect(database.transactionsWaiting == 20)
             releaseContinuation.yield()
             try await first.value
             for (offset, task) in queued.enumerated() {
