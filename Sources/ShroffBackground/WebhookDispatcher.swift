@@ -105,6 +105,7 @@ public struct WebhookDispatcher: Service {
         } onGracefulShutdown: {
             wake.yield()
         }
+        await transport.shutdown()
         logger.info("webhook dispatcher stopped")
     }
 
