@@ -43,13 +43,15 @@ let package = Package(
             swiftSettings: swift6
         ),
         // The engine on embedded SQLite: one writing connection (serialised write transactions, those
-        // that queue sharing one commit) beside a pool of read-only connections.
+        // that queue sharing one commit) beside a pool of read-only connections, each driven through
+        // the C API of the SQLite that sqlite-nio builds, with its prepared statements cached.
         .target(
             name: "ShroffSQLite",
             dependencies: [
                 "ShroffStorage",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swift6

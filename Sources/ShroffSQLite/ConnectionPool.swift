@@ -1,28 +1,27 @@
 import Synchronization
-import SQLiteNIO
 
 /// Connections handed out one body at a time each, first come first served: a body keeps its
 /// connection across its awaits, so nothing else runs on it inside a transaction. The writer is a
 /// pool of one; the readers a pool of several, so reads run beside each other and beside the
 /// writer (WAL lets readers see the last commit while a write transaction is open).
-final class ConnectionPool: Sendable {
+final class ConnectionPool<Connection: Sendable>: Sendable {
     private struct State {
-        var idle: [SQLiteConnection]
-        var waiters: [CheckedContinuation<SQLiteConnection, Never>] = []
+        var idle: [Connection]
+        var waiters: [CheckedContinuation<Connection, Never>] = []
     }
 
     private let state: Mutex<State>
-    let all: [SQLiteConnection]
+    let all: [Connection]
 
-    init(connections: [SQLiteConnection]) {
+    init(connections: [Connection]) {
         precondition(!connections.isEmpty, "a pool needs a connection")
         state = Mutex(State(idle: connections))
         all = connections
     }
 
-    func acquire() async -> SQLiteConnection {
+    func acquire() async -> Connection {
         await withCheckedContinuation { continuation in
-            let idle: SQLiteConnection? = state.withLock { state in
+            let idle: Connection? = state.withLock { state in
                 if let connection = state.idle.popLast() { return connection }
                 state.waiters.append(continuation)
                 return nil
@@ -31,8 +30,8 @@ final class ConnectionPool: Sendable {
         }
     }
 
-    func release(_ connection: SQLiteConnection) {
-        let waiter: CheckedContinuation<SQLiteConnection, Never>? = state.withLock { state in
+    func release(_ connection: Connection) {
+        let waiter: CheckedContinuation<Connection, Never>? = state.withLock { state in
             guard !state.waiters.isEmpty else {
                 state.idle.append(connection)
                 return nil
@@ -50,7 +49,7 @@ final class ConnectionPool: Sendable {
 
 extension ConnectionPool {
     /// Runs `body` on a connection of the pool, given back however `body` ends.
-    func with<T: Sendable>(_ body: (SQLiteConnection) async throws -> T) async throws -> T {
+    func with<T: Sendable>(_ body: (Connection) async throws -> T) async throws -> T {
         let connection = await acquire()
         defer { release(connection) }
         return try await body(connection)

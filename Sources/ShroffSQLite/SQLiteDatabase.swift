@@ -1,9 +1,10 @@
 import Foundation
 import Logging
 import NIOCore
+import NIOPosix
 import ShroffStorage
-import SQLiteNIO
 import Synchronization
+import VaporCSQLite
 
 /// The embedded SQLite database: one file in the data folder, WAL journal, the shared migrations.
 /// One writing connection with one statement or transaction on it at a time, so write transactions
@@ -11,17 +12,16 @@ import Synchronization
 /// may share one commit: `immediateTransaction`); beside it a pool of read-only connections
 /// (`readerCount`) for reads outside transactions.
 public final class SQLiteDatabase: Sendable {
-    private let writer: ConnectionPool
-    private let readers: ConnectionPool
+    private let writer: ConnectionPool<RawSQLiteConnection>
+    private let readers: ConnectionPool<RawSQLiteConnection>
     private let writeGroup = Mutex(WriteGroup())
 
-    private init(writer: SQLiteConnection, readers: [SQLiteConnection]) {
+    private init(writer: RawSQLiteConnection, readers: [RawSQLiteConnection]) {
         self.writer = ConnectionPool(connections: [writer])
         self.readers = ConnectionPool(connections: readers)
     }
 
-    /// One reader per core, at least 2 and at most 8: SQLite runs each connection's statements on a
-    /// thread of NIO's blocking pool, which has a thread per core.
+    /// One reader per core, at least 2 and at most 8: a read runs on the thread that asks for it.
     static var readerCount: Int { min(max(System.coreCount, 2), 8) }
 
     /// Opens (creating if needed) the database file and applies pending migrations.
@@ -33,7 +33,7 @@ public final class SQLiteDatabase: Sendable {
         while true {
             do {
                 return try await openOnce(path: path, logger: logger)
-            } catch let error as SQLiteError where error.reason == .busy && attempt < 4 {
+            } catch let error as SQLiteFailure where error.primaryStatus == SQLITE_BUSY && attempt < 4 {
                 attempt += 1
                 logger.warning("database busy while opening; retrying", metadata: ["attempt": "\(attempt)"])
                 try await Task.sleep(for: .milliseconds(250 * attempt))
@@ -60,52 +60,38 @@ public final class SQLiteDatabase: Sendable {
     }
 
     static func openOnce(path: String, logger: Logger) async throws -> SQLiteDatabase {
-        let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+        let connection = try RawSQLiteConnection(path: path, readOnly: false)
         do {
-            _ = try await connection.query("PRAGMA busy_timeout = 10000")
-            _ = try await connection.query("PRAGMA journal_mode = WAL")
-            _ = try await connection.query("PRAGMA synchronous = FULL")
-            _ = try await connection.query("PRAGMA foreign_keys = ON")
+            // Setting WAL takes the write lock for a moment: off the caller's thread like every wait for it.
+            try await offThread { try connection.run("PRAGMA journal_mode = WAL") }
+            try connection.run("PRAGMA synchronous = FULL")
+            try connection.run("PRAGMA foreign_keys = ON")
             try await migrate(connection: connection, logger: logger)
         } catch {
-            // A connection must be closed before it is released.
-            try? await connection.close()
+            connection.close()
             throw error
         }
-        var readers: [SQLiteConnection] = []
+        var readers: [RawSQLiteConnection] = []
         do {
-            for _ in 0..<readerCount { readers.append(try await openReader(path: path, logger: logger)) }
+            for _ in 0..<readerCount { readers.append(try RawSQLiteConnection(path: path, readOnly: true)) }
         } catch {
-            for reader in readers { try? await reader.close() }
-            try? await connection.close()
+            for reader in readers { reader.close() }
+            connection.close()
             throw error
         }
         return SQLiteDatabase(writer: connection, readers: readers)
     }
 
-    /// A connection that refuses to write (`query_only`), opened after the migrations.
-    static func openReader(path: String, logger: Logger) async throws -> SQLiteConnection {
-        let reader = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
-        do {
-            _ = try await reader.query("PRAGMA busy_timeout = 10000")
-            _ = try await reader.query("PRAGMA query_only = ON")
-            return reader
-        } catch {
-            try? await reader.close()
-            throw error
-        }
-    }
-
     public func close() async throws {
-        for reader in readers.all { try? await reader.close() }
-        for connection in writer.all { try await connection.close() }
+        for reader in readers.all { reader.close() }
+        for connection in writer.all { connection.close() }
     }
 
     /// The highest migration this build knows (every open database has it).
     public static var latestVersion: Int { SchemaMigrations.latestVersion }
 
     /// Runs `body` on an idle reader, beside other reads and the writer.
-    func withReader<T: Sendable>(_ body: (SQLiteConnection) async throws -> T) async throws -> T {
+    func withReader<T: Sendable>(_ body: (RawSQLiteConnection) async throws -> T) async throws -> T {
         try await readers.with(body)
     }
 
@@ -119,11 +105,11 @@ public final class SQLiteDatabase: Sendable {
     /// Each caller's body runs in a savepoint, so one that throws undoes only its own writes. A commit
     /// that fails fails every caller of the group, so nothing is acknowledged that was not committed;
     /// a database error inside a body, which may have ended the transaction, rolls the whole group back.
-    func immediateTransaction<T: Sendable>(_ body: (SQLiteConnection) async throws -> T) async throws -> T {
+    func immediateTransaction<T: Sendable>(_ body: (RawSQLiteConnection) async throws -> T) async throws -> T {
         let connection = await writer.acquire()
         if !writeGroup.withLock({ $0.isOpen }) {
             do {
-                _ = try await connection.query("BEGIN IMMEDIATE")
+                try await Self.offThread { try connection.run("BEGIN IMMEDIATE") }
             } catch {
                 writer.release(connection)
                 throw error
@@ -134,7 +120,7 @@ public final class SQLiteDatabase: Sendable {
         do {
             outcome = try await Self.savepoint(on: connection, body)
         } catch {
-            _ = try? await connection.query("ROLLBACK")
+            _ = try? connection.run("ROLLBACK")
             endGroup(committed: error)
             writer.release(connection)
             throw error
@@ -152,9 +138,9 @@ public final class SQLiteDatabase: Sendable {
             return value
         }
         do {
-            _ = try await connection.query("COMMIT")
+            try await Self.offThread { try connection.run("COMMIT") }
         } catch {
-            _ = try? await connection.query("ROLLBACK")
+            _ = try? connection.run("ROLLBACK")
             endGroup(committed: error)
             writer.release(connection)
             throw error
@@ -190,16 +176,16 @@ public final class SQLiteDatabase: Sendable {
     /// Runs `body` in a savepoint: `.failure` when it threw and its writes were undone (the
     /// transaction goes on); throws when the database failed in a way that may have ended the transaction.
     static func savepoint<T: Sendable>(
-        on connection: SQLiteConnection, _ body: (SQLiteConnection) async throws -> T
+        on connection: RawSQLiteConnection, _ body: (RawSQLiteConnection) async throws -> T
     ) async throws -> Result<T, any Error> {
-        _ = try await connection.query("SAVEPOINT caller")
+        try connection.run("SAVEPOINT caller")
         do {
             let value = try await body(connection)
-            _ = try await connection.query("RELEASE caller")
+            try connection.run("RELEASE caller")
             return .success(value)
         } catch where keepsTransaction(error) {
-            _ = try await connection.query("ROLLBACK TO caller")
-            _ = try await connection.query("RELEASE caller")
+            try connection.run("ROLLBACK TO caller")
+            try connection.run("RELEASE caller")
             return .failure(error)
         }
     }
@@ -207,32 +193,32 @@ public final class SQLiteDatabase: Sendable {
     /// Whether the transaction is known to go on after `error` came out of a body: any error of the
     /// body's own, and a violated constraint (SQLite undoes just that statement).
     static func keepsTransaction(_ error: any Error) -> Bool {
-        guard let error = error as? SQLiteError else { return true }
-        switch error.reason {
-        case .constraint, .constraintCheckFailed, .constraintForeignKeyFailed, .constraintNotNullFailed,
-             .constraintPrimaryKeyFailed, .constraintUniqueFailed, .constraintUniqueRowIDFailed, .constraintStrictDataTypeFailed:
-            return true
-        default:
-            return false
-        }
+        guard let error = error as? SQLiteFailure else { return true }
+        return error.primaryStatus == SQLITE_CONSTRAINT
+    }
+
+    /// Runs a statement that may wait (for another connection's lock, or for the disk) on NIO's
+    /// blocking pool, so that the wait holds none of the threads that run the gateway's tasks.
+    static func offThread(_ work: @escaping @Sendable () throws -> Void) async throws {
+        try await NIOThreadPool.singleton.runIfActive(work)
     }
 
     static func immediateTransaction<T: Sendable>(
-        on connection: SQLiteConnection, _ body: (SQLiteConnection) async throws -> T
+        on connection: RawSQLiteConnection, _ body: (RawSQLiteConnection) async throws -> T
     ) async throws -> T {
-        _ = try await connection.query("BEGIN IMMEDIATE")
+        try await offThread { try connection.run("BEGIN IMMEDIATE") }
         do {
             let value = try await body(connection)
-            _ = try await connection.query("COMMIT")
+            try await offThread { try connection.run("COMMIT") }
             return value
         } catch {
-            _ = try? await connection.query("ROLLBACK")
+            _ = try? connection.run("ROLLBACK")
             throw error
         }
     }
 
     /// Migrations run on the writing connection before any reader opens, each in `BEGIN IMMEDIATE`.
-    static func migrate(connection: SQLiteConnection, logger: Logger) async throws {
+    static func migrate(connection: RawSQLiteConnection, logger: Logger) async throws {
         try await SchemaMigrations.apply(dialect: .sqlite, logger: logger) { body in
             try await immediateTransaction(on: connection) { try await body(SQLiteSession(connection: $0)) }
         }

@@ -1,7 +1,5 @@
 import Foundation
-import NIOCore
 import ShroffStorage
-import SQLiteNIO
 
 /// Every store of the gateway on the embedded SQLite database.
 public typealias SQLiteStore = SQLStore<SQLiteDatabase>
@@ -12,23 +10,26 @@ extension SQLiteDatabase: SQLEngine {
     /// One embedded database file per gateway process: its leases are this process's own.
     public var isExclusiveToThisProcess: Bool { true }
 
+    @discardableResult
     public func read<T: Sendable>(_ body: (any SQLSession) async throws -> T) async throws -> T {
         try await withReader { try await body(SQLiteSession(connection: $0)) }
     }
 
     /// A write runs as a transaction of its own, which takes the write lock from the start.
+    @discardableResult
     public func write<T: Sendable>(_ body: (any SQLSession) async throws -> T) async throws -> T {
         try await transaction(body)
     }
 
     /// `BEGIN IMMEDIATE` on the one connection: no other transaction runs beside it, so row locks are
     /// not needed (several may share one commit, each in a savepoint of its own).
+    @discardableResult
     public func transaction<T: Sendable>(_ body: (any SQLSession) async throws -> T) async throws -> T {
         try await immediateTransaction { try await body(SQLiteSession(connection: $0)) }
     }
 
     public func ping() async throws {
-        _ = try await immediateTransaction { try await $0.query("SELECT 1").count }
+        _ = try await immediateTransaction { try $0.run("SELECT 1").count }
     }
 }
 
@@ -45,34 +46,11 @@ extension SQLDialect {
     )
 }
 
-/// The connection of a read, write or transaction, binding each `?` in order.
+/// The connection of a read, write or transaction: each statement runs at once on the calling thread.
 struct SQLiteSession: SQLSession {
-    let connection: SQLiteConnection
+    let connection: RawSQLiteConnection
 
     func run(_ statement: SQLStatement) async throws -> [SQLRow] {
-        let rows = try await connection.query(statement.sql, statement.binds.map(Self.data))
-        guard let first = rows.first else { return [] }
-        let columns = SQLColumns(first.columns.map(\.name))
-        return try rows.map { row in SQLRow(columns: columns, values: try row.columns.map(Self.value)) }
-    }
-
-    static func data(_ value: SQLValue) -> SQLiteData {
-        switch value {
-        case .integer(let integer): .integer(Int(integer))
-        case .text(let text): .text(text)
-        case .bytes(let bytes): .blob(ByteBuffer(bytes: bytes))
-        case .null: .null
-        }
-    }
-
-    static func value(_ column: SQLiteColumn) throws -> SQLValue {
-        switch column.data {
-        case .integer(let integer): .integer(Int64(integer))
-        case .text(let text): .text(text)
-        case .blob(let buffer): .bytes(Array(buffer.readableBytesView))
-        case .null: .null
-        // The stores keep no REAL values.
-        case .float: throw StoredDataError(column: column.name)
-        }
+        try connection.run(statement)
     }
 }
