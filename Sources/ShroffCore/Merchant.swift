@@ -110,7 +110,7 @@ public enum MerchantFactory {
     }
 
     public static func hashAPIKey(_ apiKey: String) -> String {
-        SHA256.hash(data: Data(apiKey.utf8)).map { String(format: "%02x", $0) }.joined()
+        Hex.lowercase(SHA256.hash(data: Data(apiKey.utf8)))
     }
 
     static func randomBytes(_ count: Int) -> [UInt8] {
@@ -119,6 +119,6 @@ public enum MerchantFactory {
     }
 
     static func randomHex(bytes: Int) -> String {
-        randomBytes(bytes).map { String(format: "%02x", $0) }.joined()
+        Hex.lowercase(randomBytes(bytes))
     }
 }

@@ -19,7 +19,7 @@ extension CreateIntentRequest {
     static func hash(_ parts: [String]) -> String {
         // Unit separators keep "a|b" + "c" distinct from "a" + "b|c".
         let digest = SHA256.hash(data: Data(parts.joined(separator: "\u{1F}").utf8))
-        return digest.map { String(format: "%02x", $0) }.joined()
+        return Hex.lowercase(digest)
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import ShroffCore
 
 /// The domain values the stores read back from rows, and how a payment method is stored.
@@ -31,12 +32,27 @@ enum Rows {
         return String(decoding: try encoder.encode(method), as: UTF8.self)
     }
 
+    /// A stored payment method, decoded once per distinct text: a gateway sees few of them (a
+    /// channel, a flow, a wallet, a few options) and decoding one was a twentieth of a query's CPU.
+    static func decodedMethod(_ text: String) throws -> PaymentMethodSpec {
+        if let known = decodedMethods.withLock({ $0[text] }) { return known }
+        let method = try JSONDecoder().decode(PaymentMethodSpec.self, from: Data(text.utf8))
+        decodedMethods.withLock { cache in
+            // Bounded: past the limit it starts again.
+            if cache.count >= 256 { cache = [:] }
+            cache[text] = method
+        }
+        return method
+    }
+
+    private static let decodedMethods = Mutex<[String: PaymentMethodSpec]>([:])
+
     static func intent(_ row: SQLRow) throws -> PaymentIntent {
         guard let currency = Currency(code: try row.text("currency")),
               let status = PaymentStatus(rawValue: try row.text("status")) else {
             throw StoredDataError(column: "payment_intents.currency/status")
         }
-        let method = try JSONDecoder().decode(PaymentMethodSpec.self, from: Data(try row.text("method").utf8))
+        let method = try decodedMethod(try row.text("method"))
         var nextAction: NextAction?
         if let type = try row.optionalText("next_action_type").flatMap(NextAction.Kind.init(rawValue:)),
            let url = try row.optionalText("next_action_url") {

@@ -89,7 +89,7 @@ actor SandboxLedger {
         sequence += 1
         let millis = Int64(now.timeIntervalSince1970 * 1000)
         let payment = SandboxPayment(
-            paymentRequestID: request.paymentRequestID, paymentID: "2026\(millis)\(String(format: "%06d", sequence % 1_000_000))",
+            paymentRequestID: request.paymentRequestID, paymentID: "2026\(millis)\(WallClockTime.pad(sequence % 1_000_000, 6))",
             clientID: request.clientID, productCode: request.productCode, currency: request.currency, value: request.value,
             requestedWallet: request.wallet, presentmentMode: request.presentmentMode, notifyURL: request.notifyURL,
             redirectURL: request.redirectURL, expiresAt: request.expiresAt, settlementCurrency: request.settlementCurrency,
@@ -231,7 +231,7 @@ actor SandboxLedger {
         sequence += 1
         var refund = SandboxRefund(
             refundRequestID: request.refundRequestID,
-            refundID: "2026R\(Int64(now.timeIntervalSince1970 * 1000))\(String(format: "%06d", sequence % 1_000_000))",
+            refundID: "2026R\(Int64(now.timeIntervalSince1970 * 1000))\(WallClockTime.pad(sequence % 1_000_000, 6))",
             paymentRequestID: key, currency: request.currency, value: request.value, notifyURL: request.notifyURL,
             createTime: now, status: .processing, refundTime: nil
         )

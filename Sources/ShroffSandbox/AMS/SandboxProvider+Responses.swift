@@ -26,8 +26,7 @@ extension SandboxProvider {
     }
 
     static func json(_ object: [String: Any]) -> [UInt8] {
-        // Only dictionaries of strings, numbers, arrays and dictionaries are built here.
-        Array((try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8))
+        SandboxJSON.bytes(object)
     }
 
     static func jsonResponse(_ status: HTTPResponse.Status, _ object: [String: Any]) -> Response {

@@ -33,7 +33,8 @@ struct WallClockTime: Equatable {
     private var date: String { "\(Self.pad(year, 4))-\(Self.pad(month, 2))-\(Self.pad(day, 2))" }
     private var time: String { "\(Self.pad(hour, 2)):\(Self.pad(minute, 2)):\(Self.pad(second, 2))" }
 
-    private static func pad(_ value: Int, _ width: Int) -> String {
+    /// Zero-padded decimal digits (no `String(format:)`).
+    static func pad(_ value: Int, _ width: Int) -> String {
         let digits = String(value)
         return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
     }

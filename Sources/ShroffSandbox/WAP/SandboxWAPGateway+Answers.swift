@@ -39,8 +39,7 @@ extension SandboxWAPGateway {
     }
 
     static func jsonResponse(_ status: Int, _ object: [String: Any]) -> Response {
-        // Only dictionaries of strings, numbers, arrays and dictionaries are built here.
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+        let data = SandboxJSON.bytes(object)
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
         return Response(status: HTTPResponse.Status(code: status), headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
