@@ -34,16 +34,16 @@ public enum RequestLogRedaction {
 /// A copy of one JSON document (RFC 8259) made byte by byte, without insignificant whitespace and
 /// with the value of every key that `isSecret` names replaced by `"[redacted]"`; keys keep their
 /// order. Like Foundation's reader, which reads the merchant API's requests, it allows a trailing
-/// comma in an array or object, so that what the API read is what its log shows. Written by hand rather than decoding into `JSONValue` and encoding again: that round trip
-/// was 13 % of a query's CPU (issue 18). The input must already be valid UTF-8.
+/// comma in an array or object, so that what the API read is what its log shows. Written by hand
+/// rather than decoding into `JSONValue` and encoding again: that round trip was 13 % of a query's
+/// CPU (issue 18). The input must already be valid UTF-8.
 struct RedactingJSONCopy {
-    private let input: [UInt8]
+    private var scanner: JSONScanner
     private let isSecret: (String) -> Bool
-    private var index = 0
     private var output: [UInt8] = []
 
     private init(input: [UInt8], isSecret: @escaping (String) -> Bool) {
-        self.input = input
+        scanner = JSONScanner(input)
         self.isSecret = isSecret
         output.reserveCapacity(input.count)
     }
@@ -52,48 +52,49 @@ struct RedactingJSONCopy {
     static func copy(of bytes: [UInt8], redacting isSecret: @escaping (String) -> Bool) -> [UInt8]? {
         var copy = RedactingJSONCopy(input: bytes, isSecret: isSecret)
         guard copy.value(depth: 0) else { return nil }
-        copy.skipWhitespace()
-        return copy.index == bytes.count ? copy.output : nil
+        copy.scanner.skipWhitespace()
+        return copy.scanner.isAtEnd ? copy.output : nil
     }
 
     private static let redactedValue = Array("\"\(RequestLogRedaction.redacted)\"".utf8)
 
-    private var next: UInt8? { index < input.count ? input[index] : nil }
-
-    private mutating func skipWhitespace() {
-        while let byte = next, byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 { index += 1 }
-    }
-
     private mutating func take(_ byte: UInt8) -> Bool {
-        guard next == byte else { return false }
-        index += 1
+        guard scanner.take(byte) else { return false }
         output.append(byte)
         return true
     }
 
+    /// Copies the token `scan` reads, if it reads one.
+    private mutating func copy(_ scan: (inout JSONScanner) -> Bool) -> Bool {
+        let start = scanner.index
+        guard scan(&scanner) else { return false }
+        output.append(contentsOf: scanner.input[start..<scanner.index])
+        return true
+    }
+
     private mutating func value(depth: Int) -> Bool {
-        skipWhitespace()
-        guard let first = next else { return false }
+        scanner.skipWhitespace()
+        guard let first = scanner.next else { return false }
         switch first {
         case UInt8(ascii: "{"): return object(depth: depth + 1)
         case UInt8(ascii: "["): return array(depth: depth + 1)
-        case UInt8(ascii: "\""): return string() != nil
-        case UInt8(ascii: "t"): return literal("true")
-        case UInt8(ascii: "f"): return literal("false")
-        case UInt8(ascii: "n"): return literal("null")
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return number()
+        case UInt8(ascii: "\""): return copy { $0.string() != nil }
+        case UInt8(ascii: "t"): return copy { $0.literal("true") }
+        case UInt8(ascii: "f"): return copy { $0.literal("false") }
+        case UInt8(ascii: "n"): return copy { $0.literal("null") }
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return copy { $0.number() != nil }
         default: return false
         }
     }
 
     private mutating func object(depth: Int) -> Bool {
         guard depth <= JSONLimits.maximumDepth, take(UInt8(ascii: "{")) else { return false }
-        skipWhitespace()
+        scanner.skipWhitespace()
         if take(UInt8(ascii: "}")) { return true }
         while true {
-            skipWhitespace()
-            guard let key = string() else { return false }
-            skipWhitespace()
+            scanner.skipWhitespace()
+            guard let key = self.key() else { return false }
+            scanner.skipWhitespace()
             guard take(UInt8(ascii: ":")) else { return false }
             let valueStart = output.count
             guard value(depth: depth) else { return false }
@@ -101,123 +102,33 @@ struct RedactingJSONCopy {
                 output.removeSubrange(valueStart...)
                 output.append(contentsOf: Self.redactedValue)
             }
-            skipWhitespace()
+            scanner.skipWhitespace()
             if take(UInt8(ascii: "}")) { return true }
             guard take(UInt8(ascii: ",")) else { return false }
-            skipWhitespace()
+            scanner.skipWhitespace()
             if take(UInt8(ascii: "}")) { return true }
         }
     }
 
     private mutating func array(depth: Int) -> Bool {
         guard depth <= JSONLimits.maximumDepth, take(UInt8(ascii: "[")) else { return false }
-        skipWhitespace()
+        scanner.skipWhitespace()
         if take(UInt8(ascii: "]")) { return true }
         while true {
             guard value(depth: depth) else { return false }
-            skipWhitespace()
+            scanner.skipWhitespace()
             if take(UInt8(ascii: "]")) { return true }
             guard take(UInt8(ascii: ",")) else { return false }
-            skipWhitespace()
+            scanner.skipWhitespace()
             if take(UInt8(ascii: "]")) { return true }
         }
     }
 
-    /// Copies a string and returns its text (escapes resolved), or nil when it is malformed: a
-    /// control character, an unknown escape, a `\u` that is not four hex digits or a lone surrogate.
-    private mutating func string() -> String? {
-        guard next == UInt8(ascii: "\"") else { return nil }
-        let start = index
-        index += 1
-        var escaped = false
-        while true {
-            guard let byte = next, byte >= 0x20 else { return nil }
-            index += 1
-            if byte == UInt8(ascii: "\"") { break }
-            guard byte == UInt8(ascii: "\\") else { continue }
-            escaped = true
-            guard let escape = next else { return nil }
-            index += 1
-            switch escape {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
-                 UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
-                continue
-            case UInt8(ascii: "u"):
-                guard let unit = hexUnit() else { return nil }
-                if (0xDC00...0xDFFF).contains(unit) { return nil }
-                if (0xD800...0xDBFF).contains(unit) {
-                    guard next == UInt8(ascii: "\\"), index + 1 < input.count, input[index + 1] == UInt8(ascii: "u") else { return nil }
-                    index += 2
-                    guard let low = hexUnit(), (0xDC00...0xDFFF).contains(low) else { return nil }
-                }
-            default:
-                return nil
-            }
-        }
-        let quoted = input[start..<index]
-        output.append(contentsOf: quoted)
-        let inner = quoted.dropFirst().dropLast()
-        guard escaped else { return String(decoding: inner, as: UTF8.self) }
-        // Rare (a key written with escapes): Foundation resolves them, so `\u0074oken` is `token`.
-        return try? JSONDecoder().decode(String.self, from: Data(quoted))
-    }
-
-    private mutating func hexUnit() -> UInt16? {
-        guard index + 4 <= input.count else { return nil }
-        var unit: UInt16 = 0
-        for byte in input[index..<index + 4] {
-            guard let digit = byte.hexDigitValue else { return nil }
-            unit = unit << 4 | UInt16(digit)
-        }
-        index += 4
-        return unit
-    }
-
-    private mutating func literal(_ word: StaticString) -> Bool {
-        let bytes = UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount)
-        guard index + bytes.count <= input.count, input[index..<index + bytes.count].elementsEqual(bytes) else { return false }
-        index += bytes.count
-        output.append(contentsOf: bytes)
-        return true
-    }
-
-    /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`, copied as written.
-    private mutating func number() -> Bool {
-        let start = index
-        if next == UInt8(ascii: "-") { index += 1 }
-        if next == UInt8(ascii: "0") {
-            index += 1
-        } else {
-            guard digits() else { return false }
-        }
-        if next == UInt8(ascii: ".") {
-            index += 1
-            guard digits() else { return false }
-        }
-        if next == UInt8(ascii: "e") || next == UInt8(ascii: "E") {
-            index += 1
-            if next == UInt8(ascii: "+") || next == UInt8(ascii: "-") { index += 1 }
-            guard digits() else { return false }
-        }
-        output.append(contentsOf: input[start..<index])
-        return true
-    }
-
-    /// One or more ASCII digits.
-    private mutating func digits() -> Bool {
-        let start = index
-        while let byte = next, byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") { index += 1 }
-        return index > start
-    }
-}
-
-private extension UInt8 {
-    var hexDigitValue: UInt8? {
-        switch self {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): self - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): self - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): self - UInt8(ascii: "A") + 10
-        default: nil
-        }
+    /// Copies a key and returns its text, escapes resolved as Foundation resolves them (`\u0074oken`
+    /// is `token`); nil when it is malformed.
+    private mutating func key() -> String? {
+        guard let (quoted, escaped) = scanner.string() else { return nil }
+        output.append(contentsOf: scanner.input[quoted])
+        return scanner.text(of: quoted, escaped: escaped)
     }
 }

@@ -146,7 +146,7 @@ struct MerchantAPI: Sendable {
         }
         let document: JSONValue
         do {
-            document = try JSONDecoder().decode(JSONValue.self, from: Data(buffer: buffer))
+            document = try JSONValue.decode(Array(buffer.readableBytesView))
         } catch {
             throw GatewayError(.invalidRequest, "body: not valid JSON")
         }
