@@ -9,6 +9,8 @@ import Synchronization
 /// payment hands over without waiting, and the service that stores them in batches and prunes their
 /// table. Best effort: a full queue drops the new record and a failed write drops the batch, each
 /// counted in `shroff_records_dropped_total` and logged; the caller never waits for the database.
+/// The queue is written every `flushInterval`, and at once whenever a batch's worth waits, so a
+/// busy gateway does not fill it between two flushes.
 public final class RecordWriter<Record: Sendable>: Service, Sendable {
     public struct Settings: Sendable {
         /// The queue's name in logs and metrics.
@@ -33,6 +35,9 @@ public final class RecordWriter<Record: Sendable>: Service, Sendable {
     let metrics: GatewayMetrics?
     let logger: Logger
     private let queue = Mutex<[Record]>([])
+    /// Wakes the writing loop: a full batch waits, the flush interval passed, or shutdown.
+    private let wakeUps: AsyncStream<Void>
+    private let wake: AsyncStream<Void>.Continuation
 
     public init(
         settings: Settings, metrics: GatewayMetrics?, logger: Logger, write: @escaping @Sendable ([Record]) async throws -> Void,
@@ -43,17 +48,19 @@ public final class RecordWriter<Record: Sendable>: Service, Sendable {
         self.prune = prune
         self.metrics = metrics
         self.logger = logger
+        (wakeUps, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
     /// Queues a record; never waits. False when the queue was full and the record was dropped.
     @discardableResult
     public func submit(_ record: Record) -> Bool {
-        let accepted = queue.withLock { records in
-            guard records.count < settings.capacity else { return false }
+        let (accepted, batchWaits) = queue.withLock { records in
+            guard records.count < settings.capacity else { return (false, false) }
             records.append(record)
-            return true
+            return (true, records.count == settings.batchSize)
         }
         if !accepted { metrics?.recordDroppedRecords(queue: settings.name) }
+        if batchWaits { wake.yield() }
         return accepted
     }
 
@@ -62,18 +69,30 @@ public final class RecordWriter<Record: Sendable>: Service, Sendable {
 
     public func run() async throws {
         var lastPrune: ContinuousClock.Instant?
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            await flush()
-            if lastPrune.map({ ContinuousClock.now - $0 >= settings.pruneInterval }) ?? true {
-                lastPrune = .now
-                do {
-                    try await prune()
-                } catch {
-                    metrics?.recordBackgroundFailure(component: settings.name)
-                    logger.warning("records not pruned", metadata: ["queue": "\(settings.name)", "error": "\(String(reflecting: type(of: error)))"])
+        var wakeUp = wakeUps.makeAsyncIterator()
+        await withGracefulShutdownHandler {
+            while !Task.isShuttingDownGracefully && !Task.isCancelled {
+                await flush()
+                if lastPrune.map({ ContinuousClock.now - $0 >= settings.pruneInterval }) ?? true {
+                    lastPrune = .now
+                    do {
+                        try await prune()
+                    } catch {
+                        metrics?.recordBackgroundFailure(component: settings.name)
+                        logger.warning("records not pruned", metadata: ["queue": "\(settings.name)", "error": "\(String(reflecting: type(of: error)))"])
+                    }
                 }
+                let timer = Task { [wake, settings] in
+                    // Cancelled (woken early), it must not wake the next wait.
+                    guard (try? await Task.sleep(for: settings.flushInterval)) != nil else { return }
+                    wake.yield()
+                }
+                let woken = await wakeUp.next() != nil
+                timer.cancel()
+                if !woken { break }
             }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.settings.flushInterval) }
+        } onGracefulShutdown: { [wake] in
+            wake.yield()
         }
         // What was queued before the shutdown still goes in.
         await flush()

@@ -52,3 +52,20 @@ struct JSONValueReaderTests {
         #expect((try? JSONValue.decode(bytes)) == Self.foundation(bytes))
     }
 }
+
+@Suite("Stored next action")
+struct StoredNextActionTests {
+    @Test("a next action's stored details read back as written, form fields and quotes included")
+    func roundTrip() {
+        let full = NextAction(
+            type: .redirect, url: "https://wap.example/gateway.do", method: "POST",
+            formFields: ["sign": "a\"b\\c/é", "service": "create_forex_trade_wap", "empty": ""], codeType: nil, displayType: nil
+        )
+        #expect(NextAction.stored(type: full.type, url: full.url, details: full.storedDetails) == full)
+        let code = NextAction(type: .renderQRCode, url: "https://qr.example/x", codeType: "QRCODE", displayType: "MIDDLE")
+        #expect(NextAction.stored(type: code.type, url: code.url, details: code.storedDetails) == code)
+        let bare = NextAction(type: .redirect, url: "https://cashier.example/")
+        #expect(bare.storedDetails == nil)
+        #expect(NextAction.stored(type: bare.type, url: bare.url, details: nil) == bare)
+    }
+}
