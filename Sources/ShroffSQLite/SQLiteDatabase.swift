@@ -66,6 +66,7 @@ public final class SQLiteDatabase: Sendable {
             try await offThread { try connection.run("PRAGMA journal_mode = WAL") }
             try connection.run("PRAGMA synchronous = FULL")
             try connection.run("PRAGMA foreign_keys = ON")
+            try connection.run(Self.cacheSizePragma)
             try await migrate(connection: connection, logger: logger)
         } catch {
             connection.close()
@@ -73,7 +74,11 @@ public final class SQLiteDatabase: Sendable {
         }
         var readers: [RawSQLiteConnection] = []
         do {
-            for _ in 0..<readerCount { readers.append(try RawSQLiteConnection(path: path, readOnly: true)) }
+            for _ in 0..<readerCount {
+                let reader = try RawSQLiteConnection(path: path, readOnly: true)
+                readers.append(reader)
+                try reader.run(Self.cacheSizePragma)
+            }
         } catch {
             for reader in readers { reader.close() }
             connection.close()
@@ -81,6 +86,11 @@ public final class SQLiteDatabase: Sendable {
         }
         return SQLiteDatabase(writer: connection, readers: readers)
     }
+
+    /// Each connection keeps up to 16 MiB of pages (SQLite's default is 2 MiB): with a million
+    /// intents the inner pages of the intents' table and indexes alone outgrow 2 MiB, and every
+    /// lookup then read pages from the file again (issue 18, `bench/run growth`).
+    static let cacheSizePragma = "PRAGMA cache_size = -16384"
 
     public func close() async throws {
         for reader in readers.all { reader.close() }
