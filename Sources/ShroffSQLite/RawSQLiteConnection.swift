@@ -17,6 +17,7 @@ final class RawSQLiteConnection: Sendable {
     private struct State {
         var handle: OpaquePointer?
         var statements: [String: Prepared] = [:]
+        var statementsRun = 0
     }
 
     /// A prepared statement and the names of its result columns.
@@ -55,6 +56,7 @@ final class RawSQLiteConnection: Sendable {
     func run(_ statement: SQLStatement) throws -> [SQLRow] {
         try state.withLock { state in
             guard let handle = state.handle else { throw SQLiteFailure(status: SQLITE_MISUSE, message: "connection closed") }
+            state.statementsRun &+= 1
             let prepared = try Self.prepared(statement.sql, in: &state, handle: handle)
             let raw = prepared.statement
             defer {
@@ -77,6 +79,12 @@ final class RawSQLiteConnection: Sendable {
             }
         }
     }
+
+    /// True once every `statementsPerYield` statements: a long body (a settlement import writes a
+    /// row a line) then lets other tasks run on the thread it holds.
+    var isDueToYield: Bool { state.withLock { $0.statementsRun % Self.statementsPerYield == 0 } }
+
+    static let statementsPerYield = 64
 
     func close() {
         state.withLock { state in

@@ -46,11 +46,14 @@ extension SQLDialect {
     )
 }
 
-/// The connection of a read, write or transaction: each statement runs at once on the calling thread.
+/// The connection of a read, write or transaction: each statement runs at once on the calling thread,
+/// which is given up for a moment every `RawSQLiteConnection.statementsPerYield` statements.
 struct SQLiteSession: SQLSession {
     let connection: RawSQLiteConnection
 
     func run(_ statement: SQLStatement) async throws -> [SQLRow] {
-        try connection.run(statement)
+        let rows = try connection.run(statement)
+        if connection.isDueToYield { await Task.yield() }
+        return rows
     }
 }
