@@ -57,7 +57,7 @@ public final class RecordWriter<Record: Sendable>: Service, Sendable {
         let (accepted, batchWaits) = queue.withLock { records in
             guard records.count < settings.capacity else { return (false, false) }
             records.append(record)
-            return (true, records.count == settings.batchSize)
+            return (true, records.count >= settings.batchSize)
         }
         if !accepted { metrics?.recordDroppedRecords(queue: settings.name) }
         if batchWaits { wake.yield() }

@@ -208,9 +208,18 @@ public final class SQLiteDatabase: Sendable {
     }
 
     /// Runs a statement that may wait (for another connection's lock, or for the disk) on NIO's
-    /// blocking pool, so that the wait holds none of the threads that run the gateway's tasks.
+    /// blocking pool, so that the wait holds none of the threads that run the gateway's tasks. Not
+    /// cancellable: a cancelled caller's `COMMIT` still commits the writes of everyone in its group.
     static func offThread(_ work: @escaping @Sendable () throws -> Void) async throws {
-        try await NIOThreadPool.singleton.runIfActive(work)
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            NIOThreadPool.singleton.submit { state in
+                guard case .active = state else {
+                    continuation.resume(throwing: SQLiteFailure(status: SQLITE_MISUSE, message: "the blocking thread pool has stopped"))
+                    return
+                }
+                continuation.resume(with: Result { try work() })
+            }
+        }
     }
 
     static func immediateTransaction<T: Sendable>(

@@ -48,10 +48,12 @@ struct RecordWriterTests {
     @Test("a batch's worth of records is written at once, long before the flush interval")
     func fullBatchWakesTheWriter() async throws {
         let written = Written()
-        let writer = Self.writer(batchSize: 5, flushInterval: .seconds(3600), into: written)
+        let passes = Mutex(0)
+        // The first pass prunes (and finds nothing to write); then it waits for the interval or a full batch.
+        let writer = Self.writer(batchSize: 5, flushInterval: .seconds(3600), into: written, prune: { passes.withLock { $0 += 1 } })
         let running = Task { try await writer.run() }
-        // The first pass (at start) finds nothing; then it waits for the interval or a full batch.
-        try await Task.sleep(for: .milliseconds(50))
+        for _ in 0..<250 where passes.withLock({ $0 }) == 0 { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(passes.withLock { $0 } == 1)
         for record in 1...4 { writer.submit(record) }
         try await Task.sleep(for: .milliseconds(200))
         #expect(written.all.isEmpty)

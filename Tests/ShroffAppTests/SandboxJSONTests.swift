@@ -17,6 +17,7 @@ struct SandboxJSONTests {
             ["b": 1, "a": [1, 2, ["z": "y"]] as [Any], "c": true, "d": false, "e": Int64.min, "f": Int.max],
             ["url": "https://h.example/p?q=1&r=/s", "quote": "a\"b\\c", "controls": "\u{0}\u{1}\u{8}\u{9}\u{A}\u{C}\u{D}\u{1F}\u{7F}"],
             ["unicode": "é\u{301}😀 中文", "empty": "", "list": [] as [Any], "nested": ["x": [:] as [String: Any]]],
+            ["refundAmount": 1, "refund_id": 2, "a9": 3, "a10": 4, "B": 5, "a": 6, "A": 7, "refundId": 8, "_x": 9, "Z1": 10],
         ]
         for object in objects {
             #expect(SandboxJSON.bytes(object) == (try Self.foundation(object)), "\(object)")

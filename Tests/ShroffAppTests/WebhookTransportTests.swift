@@ -52,10 +52,23 @@ struct WebhookTransportTests {
 
     static let headers = [("webhook-id", "evt_1")]
 
+    /// Runs `body` with a transport that is shut down however `body` ends (a kept client must be).
+    static func withTransport(
+        maximumClients: Int = 256, _ body: (HTTPWebhookTransport) async throws -> Void
+    ) async throws {
+        let transport = HTTPWebhookTransport(maximumClients: maximumClients)
+        do {
+            try await body(transport)
+        } catch {
+            await transport.shutdown()
+            throw error
+        }
+        await transport.shutdown()
+    }
+
     @Test("with a pinned address the request goes there, with the URL's host in Host, though the name does not resolve")
     func pinnedAddress() async throws {
-        let transport = HTTPWebhookTransport()
-        try await Self.withReceiver { port, seen in
+        try await Self.withTransport { transport in try await Self.withReceiver { port, seen in
             let url = "http://rebound.shroff-test.invalid:\(port)/hook"
             let result = await transport.post(url: url, connectTo: "127.0.0.1", headers: Self.headers, body: "{}", timeout: .seconds(5))
             #expect(result == TransportResult(httpStatus: 204))
@@ -66,28 +79,24 @@ struct WebhookTransportTests {
             let unpinned = await transport.post(url: url, connectTo: nil, headers: Self.headers, body: "{}", timeout: .seconds(2))
             #expect(unpinned.httpStatus == nil && unpinned.error != nil)
             #expect(seen.paths.count == 1)
-        }
-        await transport.shutdown()
+        } }
     }
 
     @Test("a host pinned to a new address connects there, not over the connection kept for the old one")
     func newPinNewConnection() async throws {
-        let transport = HTTPWebhookTransport()
-        try await Self.withReceiver { port, seen in
+        try await Self.withTransport { transport in try await Self.withReceiver { port, seen in
             let url = "http://rebound.shroff-test.invalid:\(port)/hook"
             #expect(await transport.post(url: url, connectTo: "127.0.0.1", headers: Self.headers, body: "{}", timeout: .seconds(5)).httpStatus == 204)
             // Nothing listens on 127.0.0.2 (the receiver is bound to 127.0.0.1 only).
             let moved = await transport.post(url: url, connectTo: "127.0.0.2", headers: Self.headers, body: "{}", timeout: .seconds(1))
             #expect(moved.httpStatus == nil && moved.error != nil)
             #expect(seen.paths.count == 1)
-        }
-        await transport.shutdown()
+        } }
     }
 
     @Test("attempts to one receiver reuse a kept-alive connection")
     func connectionsAreReused() async throws {
-        let transport = HTTPWebhookTransport()
-        try await Self.withReceiver { port, seen in
+        try await Self.withTransport { transport in try await Self.withReceiver { port, seen in
             for _ in 1...5 {
                 let result = await transport.post(
                     url: "http://127.0.0.1:\(port)/hook", connectTo: nil, headers: Self.headers, body: "{}", timeout: .seconds(5)
@@ -96,14 +105,12 @@ struct WebhookTransportTests {
             }
             #expect(seen.clientPorts.count == 5)
             #expect(Set(seen.clientPorts.compactMap { $0 }).count == 1)
-        }
-        await transport.shutdown()
+        } }
     }
 
     @Test("a transport keeps at most its maximum of clients and closes the least recently used idle one")
     func keptClientsAreBounded() async throws {
-        let transport = HTTPWebhookTransport(maximumClients: 2)
-        try await Self.withReceiver { port, seen in
+        try await Self.withTransport(maximumClients: 2) { transport in try await Self.withReceiver { port, seen in
             for host in ["a.shroff-test.invalid", "b.shroff-test.invalid", "c.shroff-test.invalid", "a.shroff-test.invalid"] {
                 let result = await transport.post(
                     url: "http://\(host):\(port)/hook", connectTo: "127.0.0.1", headers: Self.headers, body: "{}", timeout: .seconds(5)
@@ -114,21 +121,19 @@ struct WebhookTransportTests {
             // a's client was closed to make room for c's, so a's last request came over a new connection.
             let ports = seen.clientPorts.compactMap { $0 }
             #expect(ports.count == 4 && Set(ports).count == 4)
-        }
-        await transport.shutdown()
-        #expect(transport.keptClientCount == 0)
+            await transport.shutdown()
+            #expect(transport.keptClientCount == 0)
+        } }
     }
 
     @Test("a redirect is a failed attempt and is not followed")
     func redirectsAreNotFollowed() async throws {
-        let transport = HTTPWebhookTransport()
-        try await Self.withReceiver { port, seen in
+        try await Self.withTransport { transport in try await Self.withReceiver { port, seen in
             let result = await transport.post(
                 url: "http://127.0.0.1:\(port)/moved", connectTo: nil, headers: Self.headers, body: "{}", timeout: .seconds(5)
             )
             #expect(result == TransportResult(httpStatus: 302, error: "receiver answered HTTP 302"))
             #expect(seen.paths == ["/moved"])
-        }
-        await transport.shutdown()
+        } }
     }
 }

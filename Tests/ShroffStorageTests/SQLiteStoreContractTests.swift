@@ -78,6 +78,21 @@ struct SQLiteDatabaseTests {
 
     struct Refused: Error {}
 
+    @Test("a transaction of a cancelled task still begins and commits (its COMMIT may be a whole group's)")
+    func cancelledCallerCommits() async throws {
+        try await withSQLiteHarness { harness in
+            let database = harness.database
+            try await database.transaction { try await $0.run("CREATE TABLE cancel_probe (n INTEGER PRIMARY KEY)") }
+            let cancelled = Task {
+                withUnsafeCurrentTask { $0?.cancel() }
+                try await database.transaction { try await $0.run("INSERT INTO cancel_probe (n) VALUES (1)") }
+            }
+            try await cancelled.value
+            let rows = try await database.read { try await $0.run("SELECT COUNT(*) AS c FROM cancel_probe") }
+            #expect(try rows.first?.value("c") == .integer(1))
+        }
+    }
+
     @Test("transactions that queue behind one share its commit, and each is still all or nothing on its own")
     func groupCommit() async throws {
         try await withSQLiteHarness { harness in

@@ -35,7 +35,7 @@ enum SandboxJSON {
                 string(text)
             case let object as [String: Any]:
                 output.append(UInt8(ascii: "{"))
-                for (index, key) in object.keys.sorted().enumerated() {
+                for (index, key) in object.keys.sorted(by: Self.precedes).enumerated() {
                     if index > 0 { output.append(UInt8(ascii: ",")) }
                     string(key)
                     output.append(UInt8(ascii: ":"))
@@ -77,5 +77,14 @@ enum SandboxJSON {
         }
 
         private static let hexDigits = Array("0123456789abcdef".utf8)
+
+        /// The order in which `JSONSerialization`'s `.sortedKeys` writes keys on Linux (numbers by
+        /// value, case ignored first, in the system locale), so the bytes stay the same.
+        static func precedes(_ first: String, _ second: String) -> Bool {
+            first.compare(
+                second, options: [.numeric, .caseInsensitive, .forcedOrdering], range: first.startIndex..<first.endIndex,
+                locale: NSLocale.system as Locale
+            ) == .orderedAscending
+        }
     }
 }
