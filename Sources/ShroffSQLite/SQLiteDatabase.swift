@@ -112,12 +112,14 @@ public final class SQLiteDatabase: Sendable {
     /// Group commit: a transaction that ends while others wait for the writer leaves its writes
     /// uncommitted and hands the open transaction to the next; the last of such a group commits for
     /// all (one commit and one fsync instead of one each, which serialised every write on the disk).
-    /// Each caller's body runs in a savepoint, so one that throws undoes only its own writes. A commit
+    /// Each caller after the first runs its body in a savepoint, so one that throws undoes only its own
+    /// writes (the first, failing, rolls back the transaction, which holds only its own). A commit
     /// that fails fails every caller of the group, so nothing is acknowledged that was not committed;
     /// a database error inside a body, which may have ended the transaction, rolls the whole group back.
     func immediateTransaction<T: Sendable>(_ body: (RawSQLiteConnection) async throws -> T) async throws -> T {
         let connection = await writer.acquire()
-        if !writeGroup.withLock({ $0.isOpen }) {
+        let startsGroup = !writeGroup.withLock { $0.isOpen }
+        if startsGroup {
             do {
                 try await Self.offThread { try connection.run("BEGIN IMMEDIATE") }
             } catch {
@@ -128,7 +130,10 @@ public final class SQLiteDatabase: Sendable {
         }
         let outcome: Result<T, any Error>
         do {
-            outcome = try await Self.savepoint(on: connection, body)
+            // The first of a group has no one's writes to keep if it fails: rolling the transaction
+            // back undoes just its own, so it needs no savepoint (whose journal of every page it
+            // changes was a few per cent of a batch of request-log rows).
+            outcome = startsGroup ? .success(try await body(connection)) : try await Self.savepoint(on: connection, body)
         } catch {
             _ = try? connection.run("ROLLBACK")
             endGroup(committed: error)

@@ -78,6 +78,29 @@ struct SQLiteDatabaseTests {
 
     struct Refused: Error {}
 
+    @Test("a transaction alone that throws leaves none of its writes, constraint or not, and the next one commits")
+    func loneTransactionRollsBack() async throws {
+        try await withSQLiteHarness { harness in
+            let database = harness.database
+            try await database.transaction { try await $0.run("CREATE TABLE lone_probe (n INTEGER PRIMARY KEY)") }
+            await #expect(throws: Refused.self) {
+                try await database.transaction { session in
+                    try await session.run("INSERT INTO lone_probe (n) VALUES (1)")
+                    throw Refused()
+                }
+            }
+            await #expect(throws: (any Error).self) {
+                try await database.transaction { session in
+                    try await session.run("INSERT INTO lone_probe (n) VALUES (2)")
+                    try await session.run("INSERT INTO lone_probe (n) VALUES (2)")
+                }
+            }
+            try await database.transaction { try await $0.run("INSERT INTO lone_probe (n) VALUES (3)") }
+            let rows = try await database.read { try await $0.run("SELECT n FROM lone_probe") }
+            #expect(try rows.map { try $0.value("n") } == [.integer(3)])
+        }
+    }
+
     @Test("a transaction of a cancelled task still begins and commits (its COMMIT may be a whole group's)")
     func cancelledCallerCommits() async throws {
         try await withSQLiteHarness { harness in
