@@ -86,22 +86,24 @@ struct PostgresSession: SQLSession {
         return try rows.map { row in SQLRow(columns: columns, values: try row.map(Self.value)) }
     }
 
-    /// `sql` with each `?` outside a quoted literal numbered in order (`$1`, `$2`, …).
+    /// `sql` with each `?` outside a quoted literal numbered in order (`$1`, `$2`, …). Reads bytes:
+    /// `?` and `'` are ASCII, and no byte of a multi-byte UTF-8 sequence is.
     static func numberingParameters(_ sql: String) -> String {
-        var numbered = ""
+        var numbered: [UInt8] = []
         numbered.reserveCapacity(sql.utf8.count + 16)
         var count = 0
         var inLiteral = false
-        for character in sql {
-            if character == "'" { inLiteral.toggle() }
-            if character == "?", !inLiteral {
+        for byte in sql.utf8 {
+            if byte == UInt8(ascii: "'") { inLiteral.toggle() }
+            if byte == UInt8(ascii: "?"), !inLiteral {
                 count += 1
-                numbered += "$\(count)"
+                numbered.append(UInt8(ascii: "$"))
+                numbered.append(contentsOf: String(count).utf8)
             } else {
-                numbered.append(character)
+                numbered.append(byte)
             }
         }
-        return numbered
+        return String(decoding: numbered, as: UTF8.self)
     }
 
     static func value(_ cell: PostgresCell) throws -> SQLValue {

@@ -6,18 +6,30 @@ import ShroffCore
 extension SQLStore: RequestLogStore, OperatorAlertStore, NodeHealthStore {
     // MARK: The request log
 
+    /// A batch in a few many-row INSERTs (one round trip each on PostgreSQL): chunks whose sizes are
+    /// powers of two, so that at most eight statement texts ever exist for engines to cache.
     public func recordRequests(_ entries: [RequestLogEntry]) async throws {
         guard !entries.isEmpty else { return }
         try await database.transaction { session in
-            for entry in entries {
+            var rest = entries[...]
+            while !rest.isEmpty {
+                let size = min(128, 1 << (Int.bitWidth - 1 - rest.count.leadingZeroBitCount))
+                var binds: [any SQLBindable] = []
+                binds.reserveCapacity(size * 10)
+                for entry in rest.prefix(size) {
+                    binds += [
+                        entry.merchantUID, entry.time, entry.method, entry.path, entry.httpStatus, entry.code.map(Int64.init), entry.requestID,
+                        entry.latencyMilliseconds, entry.requestBody, entry.answerBody,
+                    ] as [any SQLBindable]
+                }
+                let rows = Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", count: size).joined(separator: ", ")
                 try await session.run(
-                    """
-                    INSERT INTO request_log (merchant_uid, at, method, path, http_status, code, rid, latency_ms, request_body, answer_body)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                    entry.merchantUID, entry.time, entry.method, entry.path, entry.httpStatus, entry.code.map(Int64.init), entry.requestID,
-                    entry.latencyMilliseconds, entry.requestBody, entry.answerBody
+                    SQLStatement(
+                        "INSERT INTO request_log (merchant_uid, at, method, path, http_status, code, rid, latency_ms, request_body, answer_body) VALUES \(rows)",
+                        binds
+                    )
                 )
+                rest = rest.dropFirst(size)
             }
         }
     }

@@ -8,6 +8,9 @@ extension StoreContract {
         ContractCheck("the request log: newest first, keyset pages, rid and status class filters, one merchant's, pruned by age and count") {
             try await requestLogPagesAndPrunes($0.store)
         },
+        ContractCheck("the request log: a batch of any size is kept whole and in its order") {
+            try await requestLogKeepsLargeBatches($0.store)
+        },
         ContractCheck("operator alerts: newest first with their payment, acknowledged once, pruned by age and count") {
             try await operatorAlertsAreKept($0.store)
         },
@@ -42,6 +45,33 @@ extension StoreContract {
         #expect(try await store.pruneRequests(before: start.addingTimeInterval(1), keepPerMerchant: 3) == 5)
         #expect(try await store.requests(merchantUID: 1, filter: RequestLogFilter()).map(\.requestID) == ["rid1-6", "rid1-5", "rid1-4"])
         #expect(try await store.requests(merchantUID: 2, filter: RequestLogFilter()).isEmpty)
+    }
+
+    static func requestLogKeepsLargeBatches(_ store: any GatewayStore) async throws {
+        let start = millisDate(1_700_000_000_000)
+        let entries = (0..<203).map { index in
+            RequestLogEntry(
+                merchantUID: 3, time: start.addingTimeInterval(TimeInterval(index)), method: "GET", path: "/mch-api/v1/p\(index)",
+                httpStatus: 200 + index % 3, code: index % 2 == 0 ? nil : index, requestID: "big-\(index)", latencyMilliseconds: Int64(index),
+                requestBody: "", answerBody: "{\"i\":\(index)}"
+            )
+        }
+        try await store.recordRequests(entries)
+        try await store.recordRequests(Array(entries.prefix(1)))
+        var kept: [RequestLogEntry] = []
+        var before: Int64?
+        while true {
+            let page = try await store.requests(merchantUID: 3, filter: RequestLogFilter(beforeID: before, limit: 100))
+            guard let last = page.last else { break }
+            kept += page
+            before = last.id
+        }
+        #expect(kept.count == 204)
+        let firstBatch = Array(kept.dropFirst().reversed())
+        #expect(firstBatch.map(\.requestID) == entries.map(\.requestID))
+        #expect(firstBatch.map(\.code) == entries.map(\.code) && firstBatch.map(\.answerBody) == entries.map(\.answerBody))
+        #expect(firstBatch.map(\.httpStatus) == entries.map(\.httpStatus) && firstBatch.map(\.time) == entries.map(\.time))
+        #expect(kept.first?.requestID == "big-0")
     }
 
     static func operatorAlertsAreKept(_ store: any GatewayStore) async throws {
