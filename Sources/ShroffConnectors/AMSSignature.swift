@@ -61,10 +61,24 @@ public enum AMSSignature {
         )
     }
 
-    /// Standard base64's `+`, `/` and `=` percent-encoded, as the official SDKs write them.
+    /// Standard base64's `+`, `/` and `=` percent-encoded, as the official SDKs write them (on bytes:
+    /// Foundation's `addingPercentEncoding` went through CFString).
     static func urlEncode(_ base64: String) -> String {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-_.~")
-        return base64.addingPercentEncoding(withAllowedCharacters: allowed) ?? base64
+        var encoded: [UInt8] = []
+        encoded.reserveCapacity(base64.utf8.count + 16)
+        for byte in base64.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
+                encoded.append(byte)
+            default:
+                encoded.append(UInt8(ascii: "%"))
+                encoded.append(Self.upperHex[Int(byte >> 4)])
+                encoded.append(Self.upperHex[Int(byte & 0x0F)])
+            }
+        }
+        return String(decoding: encoded, as: UTF8.self)
     }
+
+    private static let upperHex = Array("0123456789ABCDEF".utf8)
 }

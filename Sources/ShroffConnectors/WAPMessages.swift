@@ -16,7 +16,7 @@ public enum WAPForm {
     }
 
     static func decode(_ text: Substring) -> String? {
-        String(text).replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+        PercentDecoding.decode(text, plusIsSpace: true)
     }
 }
 
