@@ -1,6 +1,7 @@
 /// `%XX` escapes read on bytes. Foundation's `removingPercentEncoding` goes through CFString and
-/// cost more than the rest of parsing a signature header; this gives the same answers (the fuzz
-/// target `percent_decoding` checks it against Foundation's). Pure, so it can be fuzzed on its own.
+/// cost more than the rest of parsing a signature header; this gives the same answers but one (the
+/// fuzz target `signature_header` checks it against Foundation's): a lone `%A9`, which Foundation on
+/// Linux reads as U+FFFD, is refused like any other byte that is not UTF-8. Pure, so it can be fuzzed.
 public enum PercentDecoding {
     /// The text the escapes stand for (with `plusIsSpace`, `+` stands for a space, as in forms); nil
     /// when a `%` is not followed by two hex digits or the bytes are not UTF-8.
